@@ -186,16 +186,16 @@ class _Builder:
         pos = 0
         for span in spans:
             if span.start > pos:
-                runs.append({"text": text[pos:span.start]})
+                runs.append(_plain_run(text[pos:span.start]))
             owner = span.owners[0]
-            run: dict[str, Any] = {"text": text[span.start:span.end], "owner": owner,
-                                   "mark": highlight in span.owners if highlight else False}
-            if link_kind == "actors":
-                run["url"] = urls.relative(here, urls.item_page("actors", owner))
-            runs.append(run)
+            runs.append({
+                "text": text[span.start:span.end], "owner": owner,
+                "mark": highlight in span.owners if highlight else False,
+                "url": urls.relative(here, urls.item_page("actors", owner)) if link_kind == "actors" else None,
+            })
             pos = span.end
         if pos < len(text):
-            runs.append({"text": text[pos:]})
+            runs.append(_plain_run(text[pos:]))
         return runs
 
     def _passages(self, here: str, refs: Sequence[tuple[str, int]], found: Mapping[str, Mapping[int, tuple[Span, ...]]],
@@ -363,7 +363,7 @@ class _Builder:
         items: list[dict[str, Any]] = []
         for block in source.blocks:
             if block.kind != "item" and items:
-                yield {"kind": "list", "items": items}
+                yield {"kind": "list", "entries": items}
                 items = []
             if block.n is None:
                 yield {"kind": "heading", "text": block.text}
@@ -376,7 +376,7 @@ class _Builder:
             else:
                 yield shown
         if items:
-            yield {"kind": "list", "items": items}
+            yield {"kind": "list", "entries": items}
 
     def sitemap(self, paths: Sequence[str]) -> Page:
         entries = [] if self.noindex else [
@@ -403,6 +403,10 @@ class _Builder:
         return self._page(here, "feed.xml", b.title, "", [], feed_id=feed_id,
                           updated=f"{b.as_of.isoformat()}T00:00:00Z", entries=entries,
                           self_url=self._absolute("feed.xml"), home_url=self._absolute(urls.HOME) or "./")
+
+
+def _plain_run(text: str) -> dict[str, Any]:
+    return {"text": text, "owner": None, "mark": False, "url": None}
 
 
 def _by_date(sources: Sequence[Source] | Any) -> list[Source]:

@@ -9,7 +9,8 @@ problem goes into ``Diagnostics``; nothing here raises for bad input.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -191,7 +192,7 @@ def _read_yaml(paths: BriefingPaths, path: Path, diagnostics: Diagnostics) -> No
 def _read_articles(
     paths: BriefingPaths,
     sources: dict[str, Source],
-    drop: reader.DropPatterns,
+    drop: Sequence[re.Pattern[str]],
     diagnostics: Diagnostics,
 ) -> dict[str, Source]:
     """Each source with its article's blocks; warns about seeds no source names."""

@@ -78,10 +78,16 @@ def render_pages(env: jinja2.Environment, pages: Iterable[Page], root: Path,
             failed.add(page.template)
             diagnostics.error(_template_location(exc, page.template, root),
                               f"template error while rendering {page.path}: {exc.message or exc}")
+        except Exception as exc:  # noqa: BLE001
+            # Templates are code the editor may write; whatever they raise is a
+            # mistake in that template, reported with its line like any other.
+            failed.add(page.template)
+            diagnostics.error(_template_location(exc, page.template, root),
+                              f"template error while rendering {page.path}: {type(exc).__name__}: {exc}")
     return out
 
 
-def _template_location(exc: jinja2.TemplateError, name: str, root: Path) -> Location:
+def _template_location(exc: Exception, name: str, root: Path) -> Location:
     """The template file and line an error comes from (Jinja2 maps its frames back
     to template lines; the deepest template frame is the culprit)."""
     filename: str | None = getattr(exc, "filename", None)

@@ -113,7 +113,9 @@ def _compile(forms: Iterable[str], ignore_case: bool) -> re.Pattern[str]:
         trie = _NOT_AFTER_ALNUM + _trie_regex(forms, after_first="")
     else:
         trie = _trie_regex(forms, after_first=_NOT_AFTER_ALNUM_1)
-    return re.compile(trie + _NOT_BEFORE_ALNUM)
+    # DOTALL only so that the "." of _NOT_AFTER_ALNUM_1 can never refuse a
+    # character; a phrase's first character is never white space anyway.
+    return re.compile(trie + _NOT_BEFORE_ALNUM, re.DOTALL)
 
 
 class _Node:

@@ -79,6 +79,10 @@ class PhraseMatcher:
     Build it once (the trie regex is compiled in the constructor) and call
     :meth:`find` on every block. Blank phrases are ignored; two phrases with the
     same normal form share one entry whose owners are all their owners.
+
+    The constructor raises :class:`RecursionError` only for a set of several
+    hundred phrases each a prefix of the next (the regex nests one group per
+    such phrase and Python's regex parser recurses); real names never come close.
     """
 
     __slots__ = ("_ignore_case", "_owners", "_pattern")

@@ -78,7 +78,7 @@ def render_pages(env: jinja2.Environment, pages: Iterable[Page], root: Path,
             failed.add(page.template)
             diagnostics.error(_template_location(exc, page.template, root),
                               f"template error while rendering {page.path}: {exc.message or exc}")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             # Templates are code the editor may write; whatever they raise is a
             # mistake in that template, reported with its line like any other.
             failed.add(page.template)

@@ -19,7 +19,7 @@ from generator.errors import Location
 BlockKind = Literal["paragraph", "item", "heading"]
 ActorKind = Literal["person", "organisation", "country", "group"]
 TopicStatus = Literal["open", "agreed", "disputed", "stalled", "resolved"]
-ClaimKind = Literal["key_point", "event"]
+ClaimKind = Literal["key_point", "event", "position"]
 
 ACTOR_KINDS: tuple[ActorKind, ...] = ("person", "organisation", "country", "group")
 TOPIC_STATUSES: tuple[TopicStatus, ...] = ("open", "agreed", "disputed", "stalled", "resolved")
@@ -50,6 +50,14 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference by id to an actor or topic, with the place it was written."""
+
+    id: str
+    at: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     """A reference from a claim to a source.
 
@@ -66,19 +74,21 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A statement with its evidence: key points and timeline events.
+    """A statement with its evidence: key points, timeline events and (once
+    resolved) actors' positions, whose ``text`` is the stance.
 
     ``key`` is unique in the site and stable across builds of the same input
-    (``briefing/kp-2``, ``event/4``, ``source/<id>/kp-1``, ``topic/<id>/kp-3``);
-    ``home`` is the page the claim is shown on and ``anchor`` its id there.
+    (``briefing/kp-2``, ``event-4``, ``source/<id>/kp-1``, ``topic/<id>/kp-3``,
+    ``actor/<id>/position-1``); ``home`` is the page the claim is shown on and
+    ``anchor`` its id there (both set by resolve).
     """
 
     key: str
     kind: ClaimKind
     text: str
     cite: tuple[Citation, ...]
-    actors: tuple[str, ...]
-    topics: tuple[str, ...]
+    actors: tuple[Ref, ...]
+    topics: tuple[Ref, ...]
     at: Location
     date: dt.date | None = None
     home: str = ""
@@ -89,7 +99,7 @@ class Claim:
 class Position:
     """An actor's stance on a topic (Markdown), with its evidence."""
 
-    topic: str
+    topic: Ref
     stance: str
     cite: tuple[Citation, ...]
     at: Location
@@ -143,11 +153,13 @@ class Actor:
     kind: ActorKind = "person"
     aliases: tuple[str, ...] = ()
     role: str = ""
-    affiliation: str = ""
+    affiliation: Ref | None = None
     summary: str = ""
     positions: tuple[Position, ...] = ()
     draft: bool = False
     at: Location = field(default_factory=lambda: Location(""))
+    phrase_at: tuple[Location, ...] = ()
+    """Where the name and each alias are written, parallel to :attr:`phrases`."""
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -166,9 +178,11 @@ class Topic:
     keywords: tuple[str, ...] = ()
     key_points: tuple[Claim, ...] = ()
     open_questions: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
+    related: tuple[Ref, ...] = ()
     draft: bool = False
     at: Location = field(default_factory=lambda: Location(""))
+    keyword_at: tuple[Location, ...] = ()
+    """Where each keyword is written, parallel to :attr:`keywords`."""
 
 
 @dataclass(frozen=True, slots=True)

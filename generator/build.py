@@ -1,0 +1,139 @@
+"""The build, as one straight pipeline: read -> model -> resolve -> render -> write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import context, output, render
+from generator.data import briefing_json
+from generator.errors import ContentError, Diagnostic, Diagnostics, Location
+from generator.fields import url_problem
+from generator.load import BriefingPaths, load
+from generator.model import Site
+from generator.resolve import resolve
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What to build and how. ``out`` defaults to ``ROOT/site``; ``base_url``
+    overrides the briefing's own ``base_url``."""
+
+    root: Path
+    out: Path | None = None
+    drafts: bool = False
+    base_url: str | None = None
+    noindex: bool = False
+
+    @property
+    def paths(self) -> BriefingPaths:
+        return BriefingPaths(self.root)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.out if self.out is not None else self.root / "site"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """A finished build: where it went, what it wrote, and the warnings it found."""
+
+    out: Path
+    pages: int
+    files: int
+    written: int
+    kept: int
+    removed: int
+    seconds: float
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site into ``options.out_dir``.
+
+    Raises :class:`ContentError` (with every diagnostic) when the briefing has
+    errors, and :class:`OutputError` when the output directory cannot be used;
+    in both cases the previous site is left exactly as it was.
+    """
+    started = time.perf_counter()
+    output.check_output(options.out_dir, options.root)
+    diagnostics = Diagnostics()
+    site = load_site(options, diagnostics)
+    files = render_site(site, options, diagnostics) if site is not None else {}
+    if site is None or diagnostics.has_errors():
+        raise ContentError(diagnostics.sorted())
+    written = output.write_site(options.out_dir, files)
+    return BuildResult(
+        out=options.out_dir,
+        pages=sum(1 for p in files if p.endswith(".html")),
+        files=len(files),
+        written=written.written,
+        kept=written.kept,
+        removed=written.removed,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(diagnostics.sorted()),
+    )
+
+
+def check(options: BuildOptions) -> list[Diagnostic]:
+    """Validate the briefing completely (templates included) without writing
+    anything; returns every error and warning, in file order."""
+    diagnostics = Diagnostics()
+    site = load_site(options, diagnostics)
+    if site is not None and not diagnostics.has_errors():
+        render_site(site, options, diagnostics)
+    return diagnostics.sorted()
+
+
+def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
+    """Read, model and resolve: the briefing folder as a resolved :class:`Site`."""
+    content = load(options.paths, diagnostics)
+    if content is None:
+        return None
+    return resolve(content, diagnostics, drafts=options.drafts)
+
+
+def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> dict[str, bytes]:
+    """Every file of the site, as bytes by site path."""
+    base_url = _base_url(site, options, diagnostics)
+    templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
+    env = render.environment(templates)
+    pages = context.pages(site, base_url=base_url, noindex=options.noindex)
+    rendered = render.render_pages(env, pages, options.root, diagnostics)
+    files = {path: text.encode("utf-8") for path, text in rendered.items()}
+    files["data/briefing.json"] = briefing_json(site).encode("utf-8")
+    for path, source in templates.assets():
+        files[path] = source.read_bytes()
+    _add_static(options.paths, files, diagnostics)
+    return files
+
+
+def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> str:
+    if options.base_url is None:
+        return site.briefing.base_url
+    problem = url_problem(options.base_url)
+    if problem:
+        diagnostics.error(Location("--base-url"), problem)
+        return ""
+    return options.base_url.strip()
+
+
+def _add_static(paths: BriefingPaths, files: dict[str, bytes], diagnostics: Diagnostics) -> None:
+    """Copy ``content/static/`` verbatim; it may not replace a generated file."""
+    base = paths.static
+    if not base.is_dir():
+        return
+    root = paths.root.resolve()
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base).as_posix()
+        where = Location(paths.rel(path))
+        if any(part.startswith(".") for part in Path(rel).parts) or path.is_dir():
+            continue
+        if not path.resolve().is_relative_to(root):
+            diagnostics.error(where, "links outside the briefing folder; copy the file in instead")
+            continue
+        if rel in files or rel == output.MARKER:
+            diagnostics.error(where, f"would replace the generated file {rel}; rename or remove it")
+            continue
+        files[rel] = path.read_bytes()

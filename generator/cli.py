@@ -1,0 +1,153 @@
+"""The ``briefing`` command line.
+
+Exit status: 0 success, 1 the briefing has errors (or the output cannot be
+written), 2 the command line itself is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from generator import __version__
+from generator.build import BuildOptions, build, check
+from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+_DESCRIPTION = """\
+Turn a folder of articles (seeds/) and short YAML summaries (content/) into a
+static briefing site: a front page with the bottom line, one page per actor,
+topic and source, every claim linked to the paragraph that supports it.
+
+A briefing folder looks like this:
+
+  seeds/                 the articles: *.txt or *.md
+  content/briefing.yaml  title, as_of, summary, key_points, watch, events
+  content/sources/*.yaml one summary per article (file, title, key_points, ...)
+  content/actors/*.yaml  people, organisations, countries, groups
+  content/topics/*.yaml  the issues under negotiation
+  content/static/        optional files copied as they are (CNAME, images)
+  templates/             optional: your templates override the built-in ones
+"""
+
+_EPILOG = """\
+examples:
+  briefing build                     build ./ into ./site
+  briefing build --root ~/gaza-talks --out /tmp/site
+  briefing check                     report every problem, write nothing
+  briefing serve                     preview at http://127.0.0.1:8000/, reloads on save
+
+Errors read like a compiler's: content/actors/bob.yaml:4:3: error: unknown key
+'rol' (did you mean 'role'?). Every problem is reported in one run.
+Documentation: docs/content.md (the format), docs/cli.md (the commands).
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        result: int = args.run(args)
+        return result
+    except UsageError as exc:
+        print(f"briefing: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OutputError as exc:
+        print(f"briefing: error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except BriefingError as exc:
+        print(f"briefing: error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefing", description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    parser.set_defaults(command=None)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("build", help="build the site into ROOT/site (or --out)",
+                       description="Build the briefing into a static site. The new site is written"
+                       " aside and swapped in only when complete: a failed build leaves the previous"
+                       " site exactly as it was.")
+    _root_option(p)
+    p.add_argument("--out", type=Path, metavar="DIR", help="where to write the site (default: ROOT/site)")
+    p.add_argument("--drafts", action="store_true", help="include files marked 'draft: true'")
+    p.add_argument("--base-url", metavar="URL",
+                   help="public address of the site (https://...): makes canonical, sitemap, feed"
+                   " and Open Graph URLs absolute; overrides base_url in briefing.yaml")
+    p.add_argument("--noindex", action="store_true",
+                   help="ask search engines not to index the site (not access control)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    p.set_defaults(command="build", run=_run_build)
+
+    p = sub.add_parser("check", help="validate everything, write nothing",
+                       description="Read and validate the whole briefing (YAML, articles, citations,"
+                       " mentions, templates) and print every error and warning. Writes nothing.")
+    _root_option(p)
+    p.add_argument("--drafts", action="store_true", help="check as if drafts were published")
+    p.set_defaults(command="check", run=_run_check)
+    return parser
+
+
+def _root_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
+                   help="the briefing folder (default: the current directory)")
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, base_url=args.base_url,
+                           noindex=args.noindex)
+    try:
+        result = build(options)
+    except ContentError as exc:
+        _report(exc.diagnostics, sys.stderr)
+        print("briefing: build failed; the previous site was left as it was", file=sys.stderr)
+        return EXIT_CONTENT
+    _report(list(result.warnings), sys.stderr)
+    if not args.quiet:
+        print(f"Built {result.pages} pages ({result.files} files) into {result.out} in"
+              f" {result.seconds:.2f} s: {result.written} written, {result.kept} unchanged,"
+              f" {result.removed} removed.")
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    diagnostics = check(BuildOptions(root=args.root, drafts=args.drafts))
+    _report(diagnostics, sys.stdout)
+    if any(d.severity == "error" for d in diagnostics):
+        return EXIT_CONTENT
+    if not diagnostics:
+        print("No problems found.")
+    return EXIT_OK
+
+
+def _report(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:
+    color = stream.isatty() and "NO_COLOR" not in os.environ
+    for d in diagnostics:
+        severity = d.severity
+        if color:
+            severity = f"\033[1;31m{severity}\033[0m" if severity == "error" else f"\033[1;33m{severity}\033[0m"
+        print(f"{d.location}: {severity}: {d.message}", file=stream)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        print(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}", file=stream)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,423 @@
+"""The one place that prepares what each page's template receives.
+
+``pages(site)`` returns every page of the site as a :class:`Page`: where it is
+written, which template renders it, and a context of plain data (str, int,
+bool, None, lists and dicts). Links are already relative to the page, Markdown
+is already HTML, counts are already counted: templates only lay things out.
+Because contexts are plain data, a page's output is a pure function of
+(template, context), which is what makes rendering parallel and cacheable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator import __version__, urls
+from generator.markdown import Markdown
+from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
+
+Context = dict[str, Any]
+
+KIND_LABELS = {"person": "Person", "organisation": "Organisation", "country": "Country", "group": "Group"}
+# A popular actor can be mentioned in thousands of passages; a page lists the
+# first ones per source and says how many more there are, so it stays readable.
+MAX_PASSAGES_PER_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One file of the site: its path, its template and the template's context."""
+
+    path: str
+    template: str
+    context: Context
+
+
+def pages(site: Site, *, base_url: str = "", noindex: bool = False) -> list[Page]:
+    """Every HTML/XML page of the site, in a stable order."""
+    ctx = _Builder(site, base_url, noindex)
+    out = [ctx.home(), ctx.actor_index(), ctx.topic_index(), ctx.source_index(), ctx.not_found()]
+    if site.briefing.events:
+        out.append(ctx.timeline())
+    out.extend(ctx.actor(a) for a in site.actors.values())
+    out.extend(ctx.topic(t) for t in site.topics.values())
+    out.extend(ctx.source(s) for s in site.sources.values())
+    out.append(ctx.sitemap([p.path for p in out if p.template.endswith(".html")]))
+    out.append(ctx.feed())
+    return out
+
+
+def long_date(day: dt.date | None) -> str:
+    """``8 October 2025``: unambiguous in every locale."""
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+class _Builder:
+    """Builds contexts for one site; holds only read-only lookups made once."""
+
+    def __init__(self, site: Site, base_url: str, noindex: bool) -> None:
+        self.site = site
+        self.md = Markdown()
+        self.base_url = base_url.rstrip("/") + "/" if base_url else ""
+        self.noindex = noindex
+        self.claims = {c.key: c for c in site.claims}
+        self.members: dict[str, list[str]] = {aid: [] for aid in site.actors}
+        for actor in site.actors.values():
+            if actor.affiliation is not None:
+                self.members[actor.affiliation.id].append(actor.id)
+        self.positions_by_actor: dict[str, list[Claim]] = {aid: [] for aid in site.actors}
+        self.positions_by_topic: dict[str, list[Claim]] = {tid: [] for tid in site.topics}
+        for claim in site.claims:
+            if claim.kind == "position":
+                self.positions_by_actor[claim.actors[0].id].append(claim)
+                self.positions_by_topic[claim.topics[0].id].append(claim)
+        self.texts = {sid: {b.n: b.text for b in s.blocks if b.n is not None}
+                      for sid, s in site.sources.items()}
+        self.cited_blocks = Counter(sid for sid, _ in site.cited_by)
+
+    # ---------------------------------------------------------------- shared parts
+
+    def _page(self, path: str, template: str, title: str, description: str,
+              crumbs: Sequence[tuple[str, str]], **values: Any) -> Page:
+        site = self.site
+        briefing = site.briefing
+        context: Context = {
+            "site": {
+                "title": briefing.title,
+                "subtitle": briefing.subtitle,
+                "as_of": briefing.as_of.isoformat(),
+                "as_of_long": long_date(briefing.as_of),
+                "language": briefing.language,
+                "generator": f"briefing {__version__}",
+                "has_timeline": bool(briefing.events),
+                "noindex": self.noindex,
+            },
+            "page": {
+                "path": path,
+                "root": urls.root_prefix(path),
+                "title": title,
+                "description": _clip(description, 200),
+                "canonical": self._absolute(path),
+                "crumbs": [{"label": label, "url": urls.relative(path, to)} for label, to in crumbs],
+                "nav": self._nav(path),
+            },
+        }
+        context.update(values)
+        return Page(path, template, context)
+
+    def _nav(self, path: str) -> list[dict[str, Any]]:
+        entries = [("Briefing", urls.HOME), ("Actors", urls.index_page("actors")),
+                   ("Topics", urls.index_page("topics")), ("Sources", urls.index_page("sources"))]
+        if self.site.briefing.events:
+            entries.append(("Timeline", urls.TIMELINE))
+        section = path.split("/", 1)[0] if "/" in path else path
+        return [{"label": label, "url": urls.relative(path, to),
+                 "current": to.split("/", 1)[0] == section if "/" in to else to == path}
+                for label, to in entries]
+
+    def _absolute(self, path: str) -> str:
+        """The public URL of a page when a base URL is known (folder form), else ""."""
+        if not self.base_url:
+            return ""
+        return self.base_url + path.removesuffix("index.html")
+
+    def _actor_link(self, here: str, aid: str) -> dict[str, Any]:
+        actor = self.site.actors[aid]
+        return {"id": aid, "name": actor.name, "url": urls.relative(here, urls.item_page("actors", aid))}
+
+    def _topic_link(self, here: str, tid: str) -> dict[str, Any]:
+        topic = self.site.topics[tid]
+        return {"id": tid, "title": topic.title, "status": topic.status,
+                "url": urls.relative(here, urls.item_page("topics", tid))}
+
+    def _cite(self, here: str, cite: Citation) -> dict[str, Any]:
+        source = self.site.sources[cite.source]
+        quote = cite.quote
+        if quote is None and cite.n is not None:
+            quote = self.texts[source.id][cite.n]
+        return {
+            "source": source.id,
+            "n": cite.n,
+            "data": f"{source.id}#p{cite.n}" if cite.n is not None else source.id,
+            "url": urls.relative(here, urls.block_link(source.id, cite.n)),
+            "label": f"¶{cite.n}" if cite.n is not None else "article",
+            "source_title": source.title,
+            "source_short": source.outlet or _clip(source.title, 40),
+            "quote": _clip(" ".join(quote.split()), 280) if quote else "",
+        }
+
+    def _claim(self, here: str, claim: Claim) -> dict[str, Any]:
+        return {
+            "key": claim.key,
+            "anchor": claim.anchor,
+            "html": self.md.inline(claim.text),
+            "date": claim.date.isoformat() if claim.date else "",
+            "date_long": long_date(claim.date),
+            "cites": [self._cite(here, c) for c in claim.cite],
+            "actors": [self._actor_link(here, r.id) for r in claim.actors],
+            "topics": [self._topic_link(here, r.id) for r in claim.topics],
+            "url": urls.relative(here, f"{claim.home}#{claim.anchor}"),
+            "where": self._claim_home_label(claim),
+        }
+
+    def _claim_home_label(self, claim: Claim) -> str:
+        kind, _, rest = claim.key.partition("/")
+        if kind == "briefing":
+            return "Key point"
+        if claim.kind == "event":
+            return "Timeline"
+        item_id = rest.split("/", 1)[0]
+        if kind == "source":
+            return f"Source: {self.site.sources[item_id].title}"
+        if kind == "topic":
+            return f"Topic: {self.site.topics[item_id].title}"
+        return f"Position of {self.site.actors[item_id].name}"
+
+    def _runs(self, here: str, spans: Sequence[Span], text: str, link_kind: str,
+              highlight: str | None = None) -> list[dict[str, Any]]:
+        """A block's text cut into runs: plain text, or a found phrase with its owner
+        (linked for mentions; marked when it is the ``highlight`` owner)."""
+        runs: list[dict[str, Any]] = []
+        pos = 0
+        for span in spans:
+            if span.start > pos:
+                runs.append(_plain_run(text[pos:span.start]))
+            owner = span.owners[0]
+            runs.append({
+                "text": text[span.start:span.end], "owner": owner,
+                "mark": highlight in span.owners if highlight else False,
+                "url": urls.relative(here, urls.item_page("actors", owner)) if link_kind == "actors" else None,
+            })
+            pos = span.end
+        if pos < len(text):
+            runs.append(_plain_run(text[pos:]))
+        return runs
+
+    def _passages(self, here: str, refs: Sequence[tuple[str, int]], found: Mapping[str, Mapping[int, tuple[Span, ...]]],
+                  owner: str, link_kind: str) -> list[dict[str, Any]]:
+        """Passages grouped by source, each block with the owner's phrases marked."""
+        groups: list[dict[str, Any]] = []
+        for sid, n in refs[:MAX_PASSAGES_PER_PAGE]:
+            source = self.site.sources[sid]
+            if not groups or groups[-1]["source"] != sid:
+                groups.append({"source": sid, "title": source.title,
+                               "url": urls.relative(here, urls.item_page("sources", sid)),
+                               "passages": []})
+            text = self.texts[sid][n]
+            groups[-1]["passages"].append({
+                "n": n,
+                "url": urls.relative(here, urls.block_link(sid, n)),
+                "data": f"{sid}#p{n}",
+                "runs": self._runs(here, found[sid][n], text, link_kind, highlight=owner),
+            })
+        return groups
+
+    # ---------------------------------------------------------------- pages
+
+    def home(self) -> Page:
+        site, here = self.site, urls.HOME
+        b = site.briefing
+        return self._page(
+            here, "index.html", b.title, self.md.plain(b.summary) or b.subtitle, [],
+            summary_html=self.md.block(b.summary),
+            key_points=[self._claim(here, c) for c in b.key_points],
+            watch=[self.md.inline(w) for w in b.watch],
+            actors=[self._actor_row(here, a) for a in site.actors.values()],
+            topics=[self._topic_row(here, t) for t in site.topics.values()],
+            sources=[self._source_row(here, s) for s in _by_date(site.sources.values())],
+            events=[self._claim(here, c) for c in b.events[-5:]],
+            timeline_url=urls.relative(here, urls.TIMELINE),
+        )
+
+    def _actor_row(self, here: str, actor: Actor) -> dict[str, Any]:
+        refs = self.site.actor_mentions.get(actor.id, ())
+        return {**self._actor_link(here, actor.id), "kind": actor.kind, "kind_label": KIND_LABELS[actor.kind],
+                "role": actor.role, "mentions": len(refs), "sources": len({s for s, _ in refs}),
+                "claims": len(self.site.claims_by_actor.get(actor.id, ()))}
+
+    def _topic_row(self, here: str, topic: Topic) -> dict[str, Any]:
+        refs = self.site.topic_passages.get(topic.id, ())
+        return {**self._topic_link(here, topic.id), "passages": len(refs),
+                "sources": len({s for s, _ in refs}),
+                "claims": len(self.site.claims_by_topic.get(topic.id, ()))}
+
+    def _source_row(self, here: str, source: Source) -> dict[str, Any]:
+        return {"id": source.id, "title": source.title, "outlet": source.outlet,
+                "published": source.published.isoformat() if source.published else "",
+                "published_long": long_date(source.published),
+                "url": urls.relative(here, urls.item_page("sources", source.id)),
+                "paragraphs": source.numbered,
+                "cited": self.cited_blocks[source.id]}
+
+    def actor_index(self) -> Page:
+        here = urls.index_page("actors")
+        rows = [self._actor_row(here, a) for a in self.site.actors.values()]
+        groups = [{"kind": k, "label": label + "s" if label != "Country" else "Countries",
+                   "actors": [r for r in rows if r["kind"] == k]} for k, label in KIND_LABELS.items()]
+        return self._page(here, "actors.html", "Actors", f"The {len(rows)} actors of {self.site.briefing.title}.",
+                          [("Briefing", urls.HOME)], groups=[g for g in groups if g["actors"]], count=len(rows))
+
+    def topic_index(self) -> Page:
+        here = urls.index_page("topics")
+        rows = [{**self._topic_row(here, t), "summary_html": self.md.block(t.summary)}
+                for t in self.site.topics.values()]
+        return self._page(here, "topics.html", "Topics", f"The {len(rows)} topics of {self.site.briefing.title}.",
+                          [("Briefing", urls.HOME)], topics=rows)
+
+    def source_index(self) -> Page:
+        here = urls.index_page("sources")
+        rows = [self._source_row(here, s) for s in _by_date(self.site.sources.values())]
+        return self._page(here, "sources.html", "Sources", f"The {len(rows)} articles this briefing cites.",
+                          [("Briefing", urls.HOME)], sources=rows)
+
+    def timeline(self) -> Page:
+        here = urls.TIMELINE
+        events = [self._claim(here, c) for c in self.site.briefing.events]
+        return self._page(here, "timeline.html", "Timeline", f"{len(events)} dated events, in order.",
+                          [("Briefing", urls.HOME)], events=events)
+
+    def not_found(self) -> Page:
+        return self._page(urls.NOT_FOUND, "404.html", "Page not found", "This page does not exist.", [])
+
+    def actor(self, actor: Actor) -> Page:
+        site = self.site
+        here = urls.item_page("actors", actor.id)
+        refs = site.actor_mentions.get(actor.id, ())
+        positions = [self._claim(here, c) | {"topic": self._topic_link(here, c.topics[0].id)}
+                     for c in self.positions_by_actor[actor.id]]
+        affiliation = self._actor_link(here, actor.affiliation.id) if actor.affiliation else None
+        return self._page(
+            here, "actor.html", actor.name, self.md.plain(actor.summary) or actor.role or actor.name,
+            [("Briefing", urls.HOME), ("Actors", urls.index_page("actors"))],
+            actor={"id": actor.id, "name": actor.name, "kind": actor.kind, "kind_label": KIND_LABELS[actor.kind],
+                   "role": actor.role, "aliases": list(actor.aliases), "summary_html": self.md.block(actor.summary)},
+            affiliation=affiliation,
+            members=[self._actor_link(here, m) for m in self.members[actor.id]],
+            positions=positions,
+            claims=[self._claim(here, self.claims[k]) for k in site.claims_by_actor.get(actor.id, ())],
+            passages=self._passages(here, refs, site.mentions, actor.id, "actors"),
+            mention_count=len(refs),
+            source_count=len({s for s, _ in refs}),
+            passages_shown=min(len(refs), MAX_PASSAGES_PER_PAGE),
+            related=[self._actor_link(here, other) | {"count": count}
+                     for other, count in site.co_mentions.get(actor.id, ())[:12]],
+        )
+
+    def topic(self, topic: Topic) -> Page:
+        site = self.site
+        here = urls.item_page("topics", topic.id)
+        refs = site.topic_passages.get(topic.id, ())
+        positions = [self._claim(here, c) | {"actor": self._actor_link(here, c.actors[0].id)}
+                     for c in self.positions_by_topic[topic.id]]
+        return self._page(
+            here, "topic.html", topic.title, self.md.plain(topic.summary) or topic.title,
+            [("Briefing", urls.HOME), ("Topics", urls.index_page("topics"))],
+            topic={"id": topic.id, "title": topic.title, "status": topic.status,
+                   "summary_html": self.md.block(topic.summary), "keywords": list(topic.keywords)},
+            key_points=[self._claim(here, c) for c in topic.key_points],
+            claims=[self._claim(here, self.claims[k]) for k in site.claims_by_topic.get(topic.id, ())
+                    if not k.startswith(f"topic/{topic.id}/")],
+            positions=positions,
+            open_questions=[self.md.inline(q) for q in topic.open_questions],
+            related=[self._topic_link(here, r.id) for r in topic.related],
+            passages=self._passages(here, refs, site.passages, topic.id, "topics"),
+            passage_count=len(refs),
+            source_count=len({s for s, _ in refs}),
+            passages_shown=min(len(refs), MAX_PASSAGES_PER_PAGE),
+        )
+
+    def source(self, source: Source) -> Page:
+        site = self.site
+        here = urls.item_page("sources", source.id)
+        mentions = site.mentions.get(source.id, {})
+        mentioned = sorted({o for spans in mentions.values() for s in spans for o in s.owners},
+                           key=lambda a: site.actors[a].name)
+        return self._page(
+            here, "source.html", source.title, self.md.plain(source.summary) or source.title,
+            [("Briefing", urls.HOME), ("Sources", urls.index_page("sources"))],
+            source=self._source_row(here, source) | {
+                "summary_html": self.md.block(source.summary), "link": source.url, "file": source.file},
+            key_points=[self._claim(here, c) for c in source.key_points],
+            whole_cited_by=self._cited_by(here, source.id, None),
+            body=list(self._body(here, source, mentions)),
+            actors=[self._actor_link(here, a) for a in mentioned],
+        )
+
+    def _cited_by(self, here: str, sid: str, n: int | None) -> list[dict[str, Any]]:
+        out = []
+        for key in self.site.cited_by.get((sid, n), ()):
+            claim = self.claims[key]
+            out.append({"url": urls.relative(here, f"{claim.home}#{claim.anchor}"),
+                        "label": self._claim_home_label(claim),
+                        "text": _clip(self.md.plain(claim.text), 160)})
+        return out
+
+    def _body(self, here: str, source: Source, mentions: Mapping[int, tuple[Span, ...]]) -> Iterator[dict[str, Any]]:
+        """The article as display groups: headings, paragraphs, and runs of list items
+        gathered into one list."""
+        items: list[dict[str, Any]] = []
+        for block in source.blocks:
+            if block.kind != "item" and items:
+                yield {"kind": "list", "entries": items}
+                items = []
+            if block.n is None:
+                yield {"kind": "heading", "text": block.text}
+                continue
+            shown = {"kind": block.kind, "n": block.n, "id": f"p{block.n}",
+                     "runs": self._runs(here, mentions.get(block.n, ()), block.text, "actors"),
+                     "cited_by": self._cited_by(here, source.id, block.n)}
+            if block.kind == "item":
+                items.append(shown)
+            else:
+                yield shown
+        if items:
+            yield {"kind": "list", "entries": items}
+
+    def sitemap(self, paths: Sequence[str]) -> Page:
+        entries = [] if self.noindex else [
+            {"loc": self._absolute(p) or p.removesuffix("index.html") or "./"} for p in paths
+            if p != urls.NOT_FOUND]
+        return self._page("sitemap.xml", "sitemap.xml", "Sitemap", "", [], entries=entries,
+                          lastmod=self.site.briefing.as_of.isoformat())
+
+    def feed(self) -> Page:
+        here = "feed.xml"
+        b = self.site.briefing
+        feed_id = self._absolute(urls.HOME) or f"urn:briefing:{_slug(b.title)}"
+        entries = []
+        for source in _by_date(self.site.sources.values()):
+            path = urls.item_page("sources", source.id)
+            updated = source.published or b.as_of
+            entries.append({
+                "title": source.title,
+                "id": self._absolute(path) or f"{feed_id}:sources:{source.id}",
+                "link": self._absolute(path) or urls.relative(here, path),
+                "updated": f"{updated.isoformat()}T00:00:00Z",
+                "summary": self.md.plain(source.summary),
+            })
+        return self._page(here, "feed.xml", b.title, "", [], feed_id=feed_id,
+                          updated=f"{b.as_of.isoformat()}T00:00:00Z", entries=entries,
+                          self_url=self._absolute("feed.xml"), home_url=self._absolute(urls.HOME) or "./")
+
+
+def _plain_run(text: str) -> dict[str, Any]:
+    return {"text": text, "owner": None, "mark": False, "url": None}
+
+
+def _by_date(sources: Sequence[Source] | Any) -> list[Source]:
+    """Newest first; undated last; ties by id."""
+    return sorted(sources, key=lambda s: (s.published is None, -(s.published or dt.date.min).toordinal(), s.id))
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "briefing"

@@ -1,0 +1,45 @@
+"""Quote folding (CONTENT.md section 2, "Citations").
+
+A quoted citation must occur inside one numbered block of its source, compared
+after *folding* both sides, so that an author who types straight quotes, a
+hyphen for a dash or a line break inside a quote still matches the article.
+Case is kept: a quote must have the article's capitalisation.
+"""
+
+# The typographic quotes, dashes and letters in docstrings and comments are
+# what this module is about, not look-alike typos.
+# ruff: noqa: RUF002, RUF003
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),  # ‘ ’ ‚ ‛ ′
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),  # “ ” „ ‟ ″
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),  # ‐ ‑ ‒ – — ― −
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Return ``text`` folded for comparing quotes: every run of white space as
+    one space, the ends trimmed, ``‘ ’ ‚ ‛ ′`` as ``'``, ``“ ” „ ‟ ″`` as ``"``
+    and ``‐ ‑ ‒ – — ― −`` as ``-``; case is kept."""
+    return " ".join(text.translate(_FOLD).split())
+
+
+def blocks_containing(quote: str, folded: Sequence[tuple[int, str]]) -> list[int]:
+    """Return the numbers of the blocks whose text contains ``quote``, in the
+    order given.
+
+    ``folded`` holds (block number, block text already passed through
+    :func:`fold`) pairs, so that a source is folded once for all its quotes. A
+    quote that folds to nothing is in no block (an empty string would otherwise
+    be "in" every block).
+    """
+    needle = fold(quote)
+    if not needle:
+        return []
+    return [n for n, text in folded if needle in text]

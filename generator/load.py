@@ -1,0 +1,234 @@
+"""The read and model stages: a briefing folder -> :class:`Content`.
+
+Reads every file once, safely (size limits, UTF-8 with a located error, no
+binary files, no symlinks out of the folder), parses the YAML into located
+nodes, checks it against the schema and reads each article into blocks. Every
+problem goes into ``Diagnostics``; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
+
+from generator import fields, reader, schema
+from generator.errors import Diagnostics, Location
+from generator.model import Actor, Briefing, Content, Source, Topic
+from generator.yamlload import Node, load_yaml
+
+T = TypeVar("T")
+
+# No hand-written summary comes near these; they bound time and memory on
+# hostile input (and catch a mis-saved binary or a runaway export).
+MAX_YAML_BYTES = 512 * 1024
+MAX_ARTICLE_BYTES = 4 * 1024 * 1024
+
+CONTENT_DIRS = ("sources", "actors", "topics")
+# Editors and operating systems leave these next to the files being edited.
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig")
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingPaths:
+    """Where a briefing's parts live, from its root folder."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def static(self) -> Path:
+        return self.content / "static"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, with POSIX separators, for messages."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
+    """Read a whole briefing folder. Returns None when ``briefing.yaml`` cannot be
+    used at all; otherwise every readable record, drafts included."""
+    briefing_file = paths.content / "briefing.yaml"
+    if not briefing_file.is_file():
+        where = Location(paths.rel(briefing_file))
+        if not paths.content.is_dir():
+            diagnostics.error(where, f"{paths.root} is not a briefing folder: it has no content/"
+                                     " folder (start one with 'briefing new DIR', or pass --root)")
+        else:
+            diagnostics.error(where, "content/briefing.yaml is missing; create it with at least"
+                                     " 'title' and 'as_of'")
+        return None
+    node = _read_yaml(paths, briefing_file, diagnostics)
+    briefing = schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
+    sources = _read_kind(paths, "sources", schema.read_source, diagnostics)
+    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics)
+    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics)
+    drop = reader.compile_drop(briefing.drop if briefing else ())
+    sources = _read_articles(paths, sources, drop, diagnostics)
+    if briefing is None:
+        return None
+    return Content(briefing=briefing, sources=sources, actors=actors, topics=topics)
+
+
+def _read_kind(
+    paths: BriefingPaths,
+    kind: str,
+    read: Callable[[Node | None, str, Location, Diagnostics], T | None],
+    diagnostics: Diagnostics,
+) -> dict[str, T]:
+    folder = paths.content / kind
+    records: dict[str, T] = {}
+    for path in _files(paths, folder, diagnostics):
+        where = Location(paths.rel(path))
+        if path.suffix == ".yml":
+            diagnostics.error(where, f"rename to '{path.stem}.yaml': content files end in .yaml")
+            continue
+        if path.suffix != ".yaml":
+            diagnostics.warning(where, f"ignored: content/{kind}/ holds only .yaml files")
+            continue
+        problem = fields.id_problem(path.stem)
+        if problem:
+            diagnostics.error(where, f"bad file name: {problem}")
+            continue
+        node = _read_yaml(paths, path, diagnostics)
+        record = read(node, path.stem, where, diagnostics)
+        if record is not None:
+            records[path.stem] = record
+    return dict(sorted(records.items()))
+
+
+def _files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
+    """The regular files directly in ``folder``, sorted, skipping editor litter."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.name.startswith(".") or entry.name.endswith(_IGNORED_SUFFIXES):
+            continue
+        if not _inside(paths, path, diagnostics):
+            continue
+        if entry.is_dir():
+            diagnostics.warning(Location(paths.rel(path)), "ignored: sub-folders are not read here")
+            continue
+        out.append(path)
+    return out
+
+
+def _inside(paths: BriefingPaths, path: Path, diagnostics: Diagnostics) -> bool:
+    """Whether ``path`` really lives in the briefing folder; a link out is an error
+    (it would publish a file the editor did not put in the briefing)."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        diagnostics.error(Location(paths.rel(path)), "broken link: the file it points to does not exist")
+        return False
+    if not real.is_relative_to(paths.root.resolve()):
+        diagnostics.error(Location(paths.rel(path)), "links outside the briefing folder; copy the"
+                                                     " file into the briefing instead")
+        return False
+    return True
+
+
+def read_text(paths: BriefingPaths, path: Path, limit: int, diagnostics: Diagnostics) -> str | None:
+    """A file's text, decoded as UTF-8. Too large, binary or undecodable files are
+    errors that say where the first bad byte is."""
+    where = Location(paths.rel(path))
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            diagnostics.error(where, f"file is too large ({size:,} bytes; the limit is {limit:,});"
+                                     " is it the right file?")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
+        return None
+    if b"\0" in data:
+        line, col = _position(data, data.index(b"\0"))
+        diagnostics.error(Location(where.path, line, col), "binary file (it contains NUL bytes);"
+                                                           " save it as UTF-8 text")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _position(data, exc.start)
+        diagnostics.error(Location(where.path, line, col),
+                          f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        return None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+def _read_yaml(paths: BriefingPaths, path: Path, diagnostics: Diagnostics) -> Node | None:
+    text = read_text(paths, path, MAX_YAML_BYTES, diagnostics)
+    if text is None:
+        return None
+    return load_yaml(text.removeprefix("\ufeff"), paths.rel(path), diagnostics)
+
+
+def _read_articles(
+    paths: BriefingPaths,
+    sources: dict[str, Source],
+    drop: Sequence[re.Pattern[str]],
+    diagnostics: Diagnostics,
+) -> dict[str, Source]:
+    """Each source with its article's blocks; warns about seeds no source names."""
+    seeds = {p.name: p for p in _files(paths, paths.seeds, diagnostics)}
+    named: dict[str, str] = {}
+    out: dict[str, Source] = {}
+    for sid, source in sources.items():
+        if source.file in named:
+            diagnostics.error(source.at, f"file '{source.file}' is already the article of source"
+                                         f" '{named[source.file]}'; each article has one summary")
+            continue
+        named[source.file] = sid
+        path = seeds.get(source.file)
+        if path is None:
+            diagnostics.error(source.at, f"article 'seeds/{source.file}' not found"
+                                         f"{_did_you_mean_file(source.file, seeds)}")
+            continue
+        text = read_text(paths, path, MAX_ARTICLE_BYTES, diagnostics)
+        if text is None:
+            continue
+        blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
+        if not any(b.n is not None for b in blocks):
+            diagnostics.warning(Location(paths.rel(path)), "the article has no paragraphs")
+        out[sid] = replace(source, blocks=tuple(blocks))
+    for name, path in seeds.items():
+        if name not in named and path.suffix in (".txt", ".md"):
+            diagnostics.warning(Location(paths.rel(path)), "no source names this article, so it is"
+                                                           " not published; add content/sources/"
+                                                           f"<id>.yaml with 'file: {name}'")
+    return out
+
+
+def _did_you_mean_file(name: str, seeds: dict[str, Path]) -> str:
+    from generator.errors import did_you_mean
+
+    return did_you_mean(name, seeds)
+
+
+__all__ = ["Actor", "Briefing", "BriefingPaths", "Content", "Topic", "load", "read_text"]

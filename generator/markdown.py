@@ -1,0 +1,87 @@
+"""Markdown fields (summaries, stances, claims) -> safe HTML.
+
+CommonMark via markdown-it-py with raw HTML escaped, links limited to http(s),
+mailto and in-page fragments (``javascript:``, ``data:``, ``vbscript:`` and
+relative paths are left as text), images not loaded (no request may leave the
+site: an image becomes its alt text), and external links opened with
+``rel="noopener noreferrer"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _validate_link(url: str) -> bool:
+    stripped = url.strip()
+    if stripped.startswith("#"):
+        return True
+    try:
+        parts = urlsplit(stripped)
+    except ValueError:
+        return False
+    if parts.scheme.lower() in ("http", "https"):
+        return bool(parts.netloc)
+    return parts.scheme.lower() in _SAFE_SCHEMES
+
+
+def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    if not href.startswith("#"):
+        token.attrSet("rel", "noopener noreferrer")
+    result: str = self.renderToken(tokens, idx, options, env)
+    return result
+
+
+def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    # Images would be requests leaving the site; show what they depict instead.
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    from html import escape
+
+    return escape(alt)
+
+
+def _make() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("image", _image)
+    return md
+
+
+class Markdown:
+    """A configured renderer; create one per build (markdown-it keeps no state
+    between calls, but we avoid a module-level instance all the same)."""
+
+    def __init__(self) -> None:
+        self._md = _make()
+
+    def block(self, text: str) -> str:
+        """Render paragraphs, lists, emphasis, links; returns HTML."""
+        return self._md.render(text) if text.strip() else ""
+
+    def inline(self, text: str) -> str:
+        """Render one line of inline Markdown (no surrounding ``<p>``); returns HTML."""
+        return self._md.renderInline(text.strip()) if text.strip() else ""
+
+    def plain(self, text: str) -> str:
+        """The text of some Markdown without its markup (for titles, descriptions)."""
+        tokens = self._md.parseInline(text.strip())
+        out: list[str] = []
+        for token in tokens:
+            for child in token.children or []:
+                if child.type in ("text", "code_inline"):
+                    out.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    out.append(" ")
+        return "".join(out)

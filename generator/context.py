@@ -27,6 +27,7 @@ KIND_LABELS = {"person": "Person", "organisation": "Organisation", "country": "C
 # A popular actor can be mentioned in thousands of passages; a page lists the
 # first ones per source and says how many more there are, so it stays readable.
 MAX_PASSAGES_PER_PAGE = 200
+MAX_CLAIMS_PER_PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +344,9 @@ class _Builder:
             affiliation=affiliation,
             members=[self._actor_link(here, m) for m in self.members[actor.id]],
             positions=positions,
-            claims=[self._claim(here, self.claims[k]) for k in site.claims_by_actor.get(actor.id, ())],
+            claims=[self._claim(here, self.claims[k])
+                    for k in site.claims_by_actor.get(actor.id, ())[:MAX_CLAIMS_PER_PAGE]],
+            claim_count=len(site.claims_by_actor.get(actor.id, ())),
             passages=self._passages(here, refs, site.mentions, actor.id, "actors"),
             mention_count=len(refs),
             source_count=len({s for s, _ in refs}),
@@ -365,7 +368,8 @@ class _Builder:
                    "summary_html": self.md.block(topic.summary), "keywords": list(topic.keywords)},
             key_points=[self._claim(here, c) for c in topic.key_points],
             claims=[self._claim(here, self.claims[k]) for k in site.claims_by_topic.get(topic.id, ())
-                    if not k.startswith(f"topic/{topic.id}/")],
+                    if not k.startswith(f"topic/{topic.id}/")][:MAX_CLAIMS_PER_PAGE],
+            claim_count=len(site.claims_by_topic.get(topic.id, ())),
             positions=positions,
             open_questions=[self.md.inline(q) for q in topic.open_questions],
             related=[self._topic_link(here, r.id) for r in topic.related],

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Benchmark `briefing build` on synthetic briefings, optionally beside Hugo and Pelican.
+
+    python bench/run.py --articles 1000 10000 [--runs 3] [--peers] [--work /tmp/briefing-bench]
+
+For each size it generates a corpus with ../shared/bench/make_corpus.py (the same
+articles as a briefing, a Hugo site and a Pelican site), then times `briefing build`:
+
+  cold       fresh output directory
+  no-change  the same build again over that output
+  one-edit   after appending a paragraph to one article
+
+Each case runs --runs times. The table shows the median wall time and the peak RSS of
+the build process. With --peers it runs ../shared/bench/peers.sh on the same corpus in
+the same run and prints the ratios. It is not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+
+
+def measure(cmd: list[str], log: Path) -> tuple[float, float]:
+    """Wall time and peak RSS of ``cmd`` measured in a separate process tree."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "rc = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'w'), stderr=subprocess.STDOUT).returncode\n"
+        "w = time.perf_counter() - t\n"
+        "print(rc, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(log), *cmd], capture_output=True, text=True, check=True)
+    rc, wall, rss = out.stdout.split()
+    if rc != "0":
+        sys.exit(f"failed ({rc}): {' '.join(cmd)}; see {log}")
+    return float(wall), float(rss)
+
+
+def edit(article: Path) -> None:
+    with article.open("a", encoding="utf-8") as f:
+        f.write("\nOne more paragraph, added to time an incremental rebuild.\n")
+
+
+def bench_size(n: int, work: Path, runs: int, briefing: list[str]) -> dict[str, tuple[float, float]]:
+    corpus = work / f"corpus-{n}"
+    if not (corpus / "briefing" / "content" / "briefing.yaml").is_file():
+        print(f"# generating {n} articles into {corpus}", flush=True)
+        subprocess.run([sys.executable, str(SHARED_BENCH / "make_corpus.py"), str(corpus), "--articles", str(n)],
+                       check=True)
+    src = work / f"briefing-{n}"
+    results: dict[str, list[tuple[float, float]]] = {"cold": [], "no-change": [], "one-edit": []}
+    for i in range(runs):
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.copytree(corpus / "briefing", src)
+        out = src / "site"
+        cmd = [*briefing, "build", "--quiet", "--root", str(src), "--out", str(out)]
+        results["cold"].append(measure(cmd, work / f"cold-{n}-{i}.log"))
+        results["no-change"].append(measure(cmd, work / f"nochange-{n}-{i}.log"))
+        edit(src / "seeds" / "art-00001.txt")
+        results["one-edit"].append(measure(cmd, work / f"edit-{n}-{i}.log"))
+    return {case: (statistics.median(w for w, _ in xs), max(r for _, r in xs)) for case, xs in results.items()}
+
+
+def peers(n: int, work: Path) -> dict[str, tuple[float, float]]:
+    """Hugo's and Pelican's figures from peers.sh on the same corpus."""
+    log = subprocess.run(["bash", str(SHARED_BENCH / "peers.sh"), str(work / f"corpus-{n}"), str(work / f"peers-{n}")],
+                         capture_output=True, text=True)
+    print(log.stdout, end="")
+    if log.returncode != 0:
+        print(log.stderr, file=sys.stderr)
+    found: dict[str, tuple[float, float]] = {}
+    for line in log.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 6 and parts[0] in ("hugo", "pelican") and re.fullmatch(r"[0-9.]+", parts[4]):
+            rss = float(parts[5]) if re.fullmatch(r"[0-9.]+", parts[5]) else 0.0
+            found[f"{parts[0]} {parts[1]}"] = (float(parts[4]), rss)
+    return found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--articles", type=int, nargs="+", default=[1000])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--peers", action="store_true", help="also time Hugo and Pelican with peers.sh")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/briefing-bench"))
+    ap.add_argument("--briefing", default=str(Path(sys.executable).parent / "briefing"),
+                    help="the briefing command to time (default: the one next to this Python)")
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    cmd = [args.briefing] if os.path.exists(args.briefing) else [sys.executable, "-m", "generator"]
+    print(f"# {subprocess.run([*cmd, '--version'], capture_output=True, text=True).stdout.strip()};"
+          f" Python {sys.version.split()[0]}; {os.cpu_count()} cores; median of {args.runs} runs")
+    rows = []
+    for n in args.articles:
+        ours = bench_size(n, args.work, args.runs, cmd)
+        theirs = peers(n, args.work) if args.peers else {}
+        rows.append((n, ours, theirs))
+    print(f"\n{'articles':>8} {'case':<10} {'briefing s':>10} {'RSS MiB':>8} {'Hugo s':>7} {'ratio':>6}"
+          f" {'Hugo MiB':>8} {'Pelican s':>9}")
+    for n, ours, theirs in rows:
+        hugo = {"cold": theirs.get("hugo cold"), "one-edit": theirs.get("hugo server")}
+        for case, (wall, rss) in ours.items():
+            peer = hugo.get(case)
+            ratio = f"{wall / peer[0]:.2f}" if peer and peer[0] else "-"
+            pel = theirs.get("pelican cold") if case == "cold" else None
+            print(f"{n:>8} {case:<10} {wall:>10.2f} {rss:>8.0f} {peer[0] if peer else '-':>7} {ratio:>6}"
+                  f" {peer[1] if peer and peer[1] else '-':>8} {pel[0] if pel else '-':>9}")
+
+
+if __name__ == "__main__":
+    main()

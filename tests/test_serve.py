@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from livereload.handlers import LiveReloadHandler
 from playwright.sync_api import expect
+pytest.register_assert_rewrite("serve_support")
 from serve_support import get, real_builder, set_summary, start_server, wait_for, write_briefing
 
 from generator.cli import main

@@ -16,12 +16,20 @@ from pathlib import Path
 import pytest
 from livereload.handlers import LiveReloadHandler
 from playwright.sync_api import expect
-pytest.register_assert_rewrite("serve_support")
-from serve_support import get, real_builder, set_summary, start_server, wait_for, write_briefing
 
 from generator.cli import main
 from generator.serve import DevServer
 from generator.serve_files import inject
+
+pytest.register_assert_rewrite("serve_support")
+from serve_support import (  # noqa: E402  (after the rewrite registration)
+    get,
+    real_builder,
+    set_summary,
+    start_server,
+    wait_for,
+    write_briefing,
+)
 
 pytest_plugins = ["serve_support"]  # fixtures: briefing, served, chromium, page
 

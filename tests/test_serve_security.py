@@ -8,7 +8,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
@@ -19,6 +21,7 @@ from serve_support import get, raw_request, set_summary  # noqa: E402
 
 pytest_plugins = ["serve_support"]  # fixtures: briefing, served
 
+T = TypeVar("T")
 SECRET = b"top secret outside the site"
 
 
@@ -86,6 +89,25 @@ def test_loopback_names_are_allowed(served, host: str) -> None:
     assert get(server, "/", host=host.format(port=server.port))[0] == 200
 
 
+def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """asyncio.run in a thread of its own: Playwright's sync API may hold this one's loop."""
+    box: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(coro_fn()))  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    if errors:
+        raise errors[0]
+    return box[0]
+
+
 def _ws(port: int, origin: str | None, host: str | None = None) -> str:
     async def go() -> str:
         headers = {"Host": host or f"127.0.0.1:{port}"}
@@ -103,7 +125,7 @@ def _ws(port: int, origin: str | None, host: str | None = None) -> str:
         conn.close()
         return f"accepted {json.loads(reply or '{}').get('command')}"
 
-    return asyncio.run(go())
+    return _run(go)
 
 
 def test_cross_origin_websocket_is_refused(served) -> None:
@@ -126,7 +148,7 @@ def test_garbage_websocket_messages_do_not_hurt(served) -> None:
         conn.write_message("not json {")
         assert await conn.read_message() is None  # closed by the server
 
-    asyncio.run(go())
+    _run(go)
     assert get(server, "/")[0] == 200
 
 

@@ -101,6 +101,19 @@ def _parser() -> argparse.ArgumentParser:
     _root_option(p)
     p.add_argument("--drafts", action="store_true", help="check as if drafts were published")
     p.set_defaults(command="check", run=_run_check)
+
+    p = sub.add_parser("serve", help="preview at http://127.0.0.1:8000/, rebuilding on every save",
+                       description="Build the briefing, serve it, and rebuild on every save under"
+                       " seeds/, content/ and templates/; open tabs reload by themselves. A broken"
+                       " edit keeps the last good site, with the errors shown over it."
+                       " Ctrl-C stops.")
+    _root_option(p)
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--open", action="store_true", help="open the site in the web browser")
+    p.add_argument("--drafts", action="store_true", help="include files marked 'draft: true'")
+    p.set_defaults(command="serve", run=_run_serve)
     return parser
 
 
@@ -123,6 +136,40 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"Built {result.pages} pages ({result.files} files) into {result.out} in"
               f" {result.seconds:.2f} s: {result.written} written, {result.kept} unchanged,"
               f" {result.removed} removed.")
+    return EXIT_OK
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import dataclasses
+    import webbrowser
+
+    from generator.render import builtin_templates
+    from generator.serve import DevServer
+
+    options = BuildOptions(root=args.root, drafts=args.drafts)
+
+    def builder(out: Path) -> list[Diagnostic]:
+        return list(build(dataclasses.replace(options, out=out)).warnings)
+
+    paths = options.paths
+    if not paths.content.is_dir():
+        raise UsageError(f"{args.root} is not a briefing folder (no content/); pass --root DIR")
+    watched = [p for p in (paths.seeds, paths.content, paths.templates) if p.is_dir()]
+    builtin = builtin_templates()
+    if not any(part in ("site-packages", "dist-packages") for part in builtin.parts):
+        watched.append(builtin)  # running from a checkout: template work reloads too
+    server = DevServer(builder, watched, host=args.host, port=args.port, base=args.root)
+    server.start()
+    print(f"Serving {args.root.resolve()} at {server.url} (Ctrl-C to stop)", flush=True)
+    if args.open:
+        webbrowser.open(server.url)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("Stopped.", flush=True)
     return EXIT_OK
 
 

@@ -120,8 +120,8 @@ def limit_memory() -> None:  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
-def run_cli(*args: str | os.PathLike[str], timeout: float = 30, env: Mapping[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str | os.PathLike[str], timeout: float = 30,
+            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m generator ARGS`` for real, memory-capped and time-bounded."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(REPO)

@@ -1,8 +1,5 @@
 """Schema checks: every problem in a YAML file is reported with its file:line:col and a fix."""
 
-# Expected diagnostics are quoted whole, so some lines are long.
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import json

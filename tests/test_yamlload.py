@@ -1,8 +1,5 @@
 """The located YAML loader: places, duplicate keys, tags and the bounds on hostile input."""
 
-# Expected diagnostics are quoted whole, so some lines are long.
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import time

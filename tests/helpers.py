@@ -217,3 +217,53 @@ def anchors(path: Path) -> list[tuple[dict[str, str], str]]:
     p.feed(path.read_text(encoding="utf-8"))
     p.close()
     return p.links
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    """A fresh copy of ``tests/fixtures/<name>`` at ``dest``."""
+    import shutil
+
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
+
+
+_EXTERNAL = ("http://", "https://", "mailto:")
+
+
+def link_problems(site: Path) -> list[str]:
+    """Every internal href/src of every HTML file that does not resolve to a file
+    (and its #fragment to an id); absolute internal links are problems too."""
+    import posixpath
+    from urllib.parse import unquote, urlsplit
+
+    ids: dict[str, set[str]] = {}
+    pages = {p.relative_to(site).as_posix(): parse_page(p) for p in site.rglob("*.html")}
+    for rel, page in pages.items():
+        ids[rel] = page.ids
+    problems = []
+    for rel, page in sorted(pages.items()):
+        for tag, attrs in page.elements:
+            for name in ("href", "src"):
+                link = attrs.get(name)
+                if link is None or link.startswith(_EXTERNAL):
+                    continue
+                if tag == "meta":
+                    continue
+                parts = urlsplit(link)
+                if parts.scheme or parts.netloc or link.startswith("/"):
+                    problems.append(f"{rel}: absolute or foreign link {link!r}")
+                    continue
+                target = rel if not parts.path else posixpath.normpath(
+                    posixpath.join(posixpath.dirname(rel), unquote(parts.path)))
+                if target.startswith("../") or not (site / target).is_file():
+                    problems.append(f"{rel}: <{tag} {name}={link!r}> -> missing {target}")
+                    continue
+                if parts.fragment:
+                    if target not in ids:
+                        problems.append(f"{rel}: fragment on non-HTML target {link!r}")
+                    elif unquote(parts.fragment) not in ids[target]:
+                        problems.append(f"{rel}: {link!r} -> no id {parts.fragment!r} in {target}")
+    return problems

@@ -237,3 +237,10 @@ def test_missing_seed_is_error_with_did_you_mean(tmp_path: Path) -> None:
 def test_two_sources_naming_one_article_is_error(tmp_path: Path) -> None:
     root = write_briefing(tmp_path, {"content/sources/zcairo.yaml": "file: cairo.txt\ntitle: Again\n"})
     assert_diag(errors_of(root), "content/sources/zcairo.yaml", "is already the article of source 'cairo'")
+
+
+def test_the_same_block_cited_twice_is_one_citation(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path, {"content/briefing.yaml": cite_briefing(
+        "cairo#p1", "cairo#p1", "'cairo: Negotiators met'", "cairo", "cairo")})
+    cites = data(build_site(root))["claims"][0]["cite"]
+    assert cites == [{"source": "cairo", "n": 1}, {"source": "cairo", "n": None}]

@@ -179,7 +179,7 @@ def test_every_citation_form_resolves_to_its_block(tmp_path: Path) -> None:
     data = json.loads((site / "data/briefing.json").read_text(encoding="utf-8"))
     assert data["claims"][0]["cite"] == [
         {"source": "cairo", "n": 2}, {"source": "cairo", "n": 3},
-        {"source": "cairo", "n": 2}, {"source": "cairo", "n": None},
+        {"source": "cairo", "n": None},
     ]
 
 

@@ -68,6 +68,7 @@ def write_briefing(root: Path, files: Mapping[str, str | bytes | None] | None = 
     for rel, data in merged.items():
         path = root / rel
         if data is None:
+            path.unlink(missing_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, bytes):

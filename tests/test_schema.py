@@ -188,3 +188,15 @@ def test_title_written_as_number_is_text(tmp_path: Path) -> None:
     site = build_site(root)
     data = json.loads((site / "data/briefing.json").read_text(encoding="utf-8"))
     assert data["topics"][0]["title"] == "1984"
+
+
+@pytest.mark.parametrize(("data", "where"), [
+    (b"name: [unclosed\n", "content/actors/bob.yaml:2:1"),
+    (b"name: caf\xe9\n", "content/actors/bob.yaml:1:10"),
+    (b"name: B\0\n", "content/actors/bob.yaml:1:8"),
+    (b"name: B\n---\nname: C\n", "content/actors/bob.yaml:2:1"),
+])
+def test_unreadable_yaml_is_one_error_not_also_empty(tmp_path: Path, data: bytes, where: str) -> None:
+    root = write_briefing(tmp_path, {"content/actors/bob.yaml": data})
+    errors = [e for e in errors_of(root) if e.startswith("content/actors/bob.yaml")]
+    assert len(errors) == 1 and errors[0].startswith(where + ": error:"), errors

@@ -25,6 +25,9 @@ Alice Smith said the “first phase” is close — very close.
 - Bob Jones rejected the draft on Tuesday.
 """
 
+HEAD_YAML = "title: Test briefing\nas_of: 2025-10-08\n"
+"""The two required keys of briefing.yaml: a briefing with no claims."""
+
 MINIMAL: dict[str, str] = {
     "seeds/cairo.txt": ARTICLE,
     "content/briefing.yaml": """\

@@ -28,7 +28,7 @@ LINE = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(LINE, min_size=1, max_size=12),
        actors=st.lists(NAMES, min_size=1, max_size=3),
        cites=st.lists(st.integers(min_value=1, max_value=6), max_size=3))

@@ -75,8 +75,9 @@ def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
             diagnostics.error(where, "content/briefing.yaml is missing; create it with at least"
                                      " 'title' and 'as_of'")
         return None
-    node = _read_yaml(paths, briefing_file, diagnostics)
-    briefing = schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
+    readable, node = _read_yaml(paths, briefing_file, diagnostics)
+    briefing = (schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
+                if readable else None)
     sources = _read_kind(paths, "sources", schema.read_source, diagnostics)
     actors = _read_kind(paths, "actors", schema.read_actor, diagnostics)
     topics = _read_kind(paths, "topics", schema.read_topic, diagnostics)
@@ -107,7 +108,9 @@ def _read_kind(
         if problem:
             diagnostics.error(where, f"bad file name: {problem}")
             continue
-        node = _read_yaml(paths, path, diagnostics)
+        readable, node = _read_yaml(paths, path, diagnostics)
+        if not readable:
+            continue
         record = read(node, path.stem, where, diagnostics)
         if record is not None:
             records[path.stem] = record
@@ -182,11 +185,18 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, column
 
 
-def _read_yaml(paths: BriefingPaths, path: Path, diagnostics: Diagnostics) -> Node | None:
+def _read_yaml(
+    paths: BriefingPaths, path: Path, diagnostics: Diagnostics
+) -> tuple[bool, Node | None]:
+    """(readable, root node). A file that could not be read or parsed is not
+    readable (its error is reported); an empty one is readable, with no node,
+    so that the schema can say what it needs."""
+    errors = len(diagnostics.errors)
     text = read_text(paths, path, MAX_YAML_BYTES, diagnostics)
     if text is None:
-        return None
-    return load_yaml(text.removeprefix("\ufeff"), paths.rel(path), diagnostics)
+        return False, None
+    node = load_yaml(text.removeprefix("\ufeff"), paths.rel(path), diagnostics)
+    return node is not None or len(diagnostics.errors) == errors, node
 
 
 def _read_articles(

@@ -178,7 +178,12 @@ def _citations(cites: Iterable[Citation], scope: _Scope, diagnostics: Diagnostic
                                          " out of the published site")
             continue
         out.append(resolved)
-    return tuple(dict.fromkeys(out))
+    # The same block cited twice (by a quote and by number, say) is one citation;
+    # a Citation also holds where it was written, so compare the target only.
+    unique: dict[tuple[str, int | None], Citation] = {}
+    for c in out:
+        unique.setdefault((c.source, c.n), c)
+    return tuple(unique.values())
 
 
 def _refs(

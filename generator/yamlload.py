@@ -113,7 +113,7 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         where = _at(path, mark)
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        diagnostics.error(where, f"YAML syntax: {problem}{_hint(problem)}")
+        diagnostics.error(where, f"YAML syntax: {problem}{_hint(problem, _char_at(text, mark))}")
     except yaml.YAMLError as exc:
         diagnostics.error(Location(path, 1, 1), f"YAML syntax: {exc}")
     except RecursionError:  # libyaml itself is iterative; this is a last line of defence
@@ -121,8 +121,18 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     return None
 
 
-def _hint(problem: str) -> str:
-    if "tab" in problem:
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    """The character a syntax error points at (libyaml's messages do not name it)."""
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    if mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _hint(problem: str, char: str = "") -> str:
+    if "tab" in problem or char == "\t":
         return "; indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "; a value containing ': ' must be quoted"

@@ -20,9 +20,7 @@ from playwright.sync_api import expect
 from generator.cli import main
 from generator.serve import DevServer
 from generator.serve_files import inject
-
-pytest.register_assert_rewrite("serve_support")
-from serve_support import (  # noqa: E402  (after the rewrite registration)
+from tests.serve_support import (
     get,
     real_builder,
     set_summary,
@@ -30,8 +28,6 @@ from serve_support import (  # noqa: E402  (after the rewrite registration)
     wait_for,
     write_briefing,
 )
-
-pytest_plugins = ["serve_support"]  # fixtures: briefing, served, chromium, page
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 10_000

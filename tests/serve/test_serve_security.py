@@ -16,10 +16,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-pytest.register_assert_rewrite("serve_support")
-from serve_support import get, raw_request, set_summary  # noqa: E402
-
-pytest_plugins = ["serve_support"]  # fixtures: briefing, served
+from tests.serve_support import get, raw_request, set_summary
 
 T = TypeVar("T")
 SECRET = b"top secret outside the site"

@@ -11,6 +11,8 @@ import posixpath
 
 HOME = "index.html"
 TIMELINE = "timeline/index.html"
+SEARCH = "search/index.html"
+SEARCH_INDEX = "pagefind"
 NOT_FOUND = "404.html"
 DATA = "data/briefing.json"
 ASSETS = "assets"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ class BuildOptions:
     drafts: bool = False
     base_url: str | None = None
     noindex: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """Processes to render with (large sites only; the output does not depend on it)."""
 
     @property
     def paths(self) -> BriefingPaths:
@@ -99,9 +102,8 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> 
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
     env = render.environment(templates)
-    pages = context.pages(site, base_url=base_url, noindex=options.noindex)
-    rendered = render.render_pages(env, pages, options.root, diagnostics)
-    files = {path: text.encode("utf-8") for path, text in rendered.items()}
+    pages = context.SitePages(site, base_url=base_url, noindex=options.noindex)
+    files = render.render_pages(render.Renderer(env, pages, options.root), diagnostics, jobs=options.jobs)
     files["data/briefing.json"] = briefing_json(site).encode("utf-8")
     for path, source in templates.assets():
         files[path] = source.read_bytes()

@@ -139,10 +139,10 @@ def _run_check(args: argparse.Namespace) -> int:
 def _report(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:
     color = stream.isatty() and "NO_COLOR" not in os.environ
     for d in diagnostics:
-        severity = d.severity
+        label: str = d.severity
         if color:
-            severity = f"\033[1;31m{severity}\033[0m" if severity == "error" else f"\033[1;33m{severity}\033[0m"
-        print(f"{d.location}: {severity}: {d.message}", file=stream)
+            label = f"\033[1;{31 if d.severity == 'error' else 33}m{label}\033[0m"
+        print(f"{d.location}: {label}: {d.message}", file=stream)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     if diagnostics:

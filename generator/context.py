@@ -38,19 +38,63 @@ class Page:
     context: Context
 
 
+PageKey = tuple[str, str]
+"""Which page: (kind, item id), e.g. ("home", "") or ("actor", "hamas")."""
+
+
+class SitePages:
+    """The pages of one site: a stable list of page keys, and each page's context
+    built on demand, so pages can be built (and rendered) in any order, in any
+    process, with the same result."""
+
+    def __init__(self, site: Site, *, base_url: str = "", noindex: bool = False) -> None:
+        self.site = site
+        self._builder = _Builder(site, base_url, noindex)
+
+    def plan(self) -> list[PageKey]:
+        """Every page of the site, in a stable order."""
+        site = self.site
+        keys: list[PageKey] = [("home", ""), ("actor_index", ""), ("topic_index", ""), ("source_index", ""),
+                               ("not_found", "")]
+        if site.briefing.events:
+            keys.append(("timeline", ""))
+        keys.append(("search", ""))
+        keys.extend(("actor", aid) for aid in site.actors)
+        keys.extend(("topic", tid) for tid in site.topics)
+        keys.extend(("source", sid) for sid in site.sources)
+        keys.extend([("sitemap", ""), ("feed", "")])
+        return keys
+
+    def page(self, key: PageKey) -> Page:
+        """The page for ``key``: its path, template and context."""
+        kind, item = key
+        b, site = self._builder, self.site
+        if kind == "actor":
+            return b.actor(site.actors[item])
+        if kind == "topic":
+            return b.topic(site.topics[item])
+        if kind == "source":
+            return b.source(site.sources[item])
+        if kind == "sitemap":
+            return b.sitemap([path_of(k) for k in self.plan() if path_of(k).endswith(".html")])
+        page: Page = getattr(b, kind)()
+        return page
+
+
+def path_of(key: PageKey) -> str:
+    """Where the page of ``key`` is written, without building it."""
+    kind, item = key
+    if item:
+        return urls.item_page(f"{kind}s", item)
+    return {"home": urls.HOME, "actor_index": urls.index_page("actors"), "topic_index": urls.index_page("topics"),
+            "source_index": urls.index_page("sources"), "not_found": urls.NOT_FOUND, "timeline": urls.TIMELINE,
+            "search": urls.SEARCH, "sitemap": "sitemap.xml", "feed": "feed.xml"}[kind]
+
+
 def pages(site: Site, *, base_url: str = "", noindex: bool = False) -> list[Page]:
-    """Every HTML/XML page of the site, in a stable order."""
-    ctx = _Builder(site, base_url, noindex)
-    out = [ctx.home(), ctx.actor_index(), ctx.topic_index(), ctx.source_index(), ctx.not_found()]
-    if site.briefing.events:
-        out.append(ctx.timeline())
-    out.append(ctx.search())
-    out.extend(ctx.actor(a) for a in site.actors.values())
-    out.extend(ctx.topic(t) for t in site.topics.values())
-    out.extend(ctx.source(s) for s in site.sources.values())
-    out.append(ctx.sitemap([p.path for p in out if p.template.endswith(".html")]))
-    out.append(ctx.feed())
-    return out
+    """Every page of the site, built in order (small sites, tests, exports)."""
+    site_pages = SitePages(site, base_url=base_url, noindex=noindex)
+    return [site_pages.page(k) for k in site_pages.plan()]
 
 
 def long_date(day: dt.date | None) -> str:

@@ -18,8 +18,10 @@ from generator.model import Citation, Claim, Site
 
 
 def briefing_json(site: Site) -> str:
-    """The JSON text (UTF-8, sorted structure, trailing newline)."""
-    return json.dumps(briefing_data(site), ensure_ascii=False, indent=1) + "\n"
+    """The JSON text (compact UTF-8 JSON and a trailing newline)."""
+    # Compact, because json's C encoder only runs without indent (pretty-printing
+    # took seconds on large briefings); ``python -m json.tool`` makes it readable.
+    return json.dumps(briefing_data(site), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def briefing_data(site: Site) -> dict[str, Any]:

@@ -83,9 +83,9 @@ def fields(
             continue
         values[key.text] = value
         keys[key.text] = key.at
-    for key in required:
-        if key not in values or _is_null(values[key]):
-            diagnostics.error(keys.get(key, node.at), f"missing required key '{key}' in {what}")
+    for name in required:
+        if name not in values or _is_null(values[name]):
+            diagnostics.error(keys.get(name, node.at), f"missing required key '{name}' in {what}")
     return Fields(values, keys, node.at)
 
 

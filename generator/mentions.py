@@ -79,6 +79,10 @@ class PhraseMatcher:
     Build it once (the trie regex is compiled in the constructor) and call
     :meth:`find` on every block. Blank phrases are ignored; two phrases with the
     same normal form share one entry whose owners are all their owners.
+
+    The constructor raises :class:`RecursionError` only for a set of several
+    hundred phrases each a prefix of the next (the regex nests one group per
+    such phrase and Python's regex parser recurses); real names never come close.
     """
 
     __slots__ = ("_ignore_case", "_owners", "_pattern")
@@ -113,7 +117,9 @@ def _compile(forms: Iterable[str], ignore_case: bool) -> re.Pattern[str]:
         trie = _NOT_AFTER_ALNUM + _trie_regex(forms, after_first="")
     else:
         trie = _trie_regex(forms, after_first=_NOT_AFTER_ALNUM_1)
-    return re.compile(trie + _NOT_BEFORE_ALNUM)
+    # DOTALL only so that the "." of _NOT_AFTER_ALNUM_1 can never refuse a
+    # character; a phrase's first character is never white space anyway.
+    return re.compile(trie + _NOT_BEFORE_ALNUM, re.DOTALL)
 
 
 class _Node:

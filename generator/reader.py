@@ -38,7 +38,7 @@ DEFAULT_DROP: tuple[str, ...] = (
 
 # U+FEFF is both the BOM and ZERO WIDTH NO-BREAK SPACE, so dropping it anywhere
 # also drops a leading BOM.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 _LIST_MARKERS = ("- ", "* ", "• ")
 _HEADING_MAX = 80
@@ -61,7 +61,9 @@ def compile_drop(extra: Sequence[str]) -> tuple[re.Pattern[str], ...]:
 def clean(text: str) -> str:
     """Return ``text`` without a BOM and without the zero-width characters
     U+200B, U+200C, U+200D, U+2060 and U+FEFF, wherever they are."""
-    return text.translate(_INVISIBLE)
+    # A character-class regex runs in C; str.translate with a mapping looks up
+    # every character in a dict, which dominated reading large briefings.
+    return _INVISIBLE_RE.sub("", text)
 
 
 def read_txt(text: str, drop: Sequence[re.Pattern[str]]) -> list[Block]:

@@ -8,15 +8,16 @@ the built-in ones, so a user overrides a template by giving a file its name.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from generator.context import Page
-from generator.errors import Diagnostics, Location
+from generator.context import PageKey, SitePages
+from generator.errors import Diagnostic, Diagnostics, Location
 
 
 def builtin_templates() -> Path:
@@ -63,28 +64,82 @@ def environment(templates: TemplateSet) -> jinja2.Environment:
     )
 
 
-def render_pages(env: jinja2.Environment, pages: Iterable[Page], root: Path,
-                 diagnostics: Diagnostics) -> dict[str, str]:
-    """Render every page; a template error is reported once per template, with
-    its file and line, and the page is left out."""
-    out: dict[str, str] = {}
-    failed: set[str] = set()
-    for page in pages:
-        if page.template in failed:
-            continue
+# Below this many pages a pool costs more than it saves.
+PARALLEL_MIN_PAGES = 400
+_CHUNK = 32
+
+RenderResult = tuple[str, str, bytes | None, Diagnostic | None]
+"""(page path, template, bytes or None, the error if rendering failed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """Everything needed to render any page of one site: a pure function of the
+    page key, so it can run in any process."""
+
+    env: jinja2.Environment
+    pages: SitePages
+    root: Path
+
+    def render(self, key: PageKey) -> RenderResult:
+        page = self.pages.page(key)
         try:
-            out[page.path] = env.get_template(page.template).render(page.context)
+            text = self.env.get_template(page.template).render(page.context)
         except jinja2.TemplateError as exc:
-            failed.add(page.template)
-            diagnostics.error(_template_location(exc, page.template, root),
-                              f"template error while rendering {page.path}: {exc.message or exc}")
-        except Exception as exc:  # noqa: BLE001
+            message = f"template error while rendering {page.path}: {exc.message or exc}"
+            return page.path, page.template, None, _error(exc, page.template, self.root, message)
+        except Exception as exc:
             # Templates are code the editor may write; whatever they raise is a
             # mistake in that template, reported with its line like any other.
-            failed.add(page.template)
-            diagnostics.error(_template_location(exc, page.template, root),
-                              f"template error while rendering {page.path}: {type(exc).__name__}: {exc}")
+            message = f"template error while rendering {page.path}: {type(exc).__name__}: {exc}"
+            return page.path, page.template, None, _error(exc, page.template, self.root, message)
+        return page.path, page.template, text.encode("utf-8"), None
+
+
+def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1) -> dict[str, bytes]:
+    """Render every page, across ``jobs`` processes for large sites. The result
+    does not depend on ``jobs``. A template error is reported once per template,
+    with its file and line, and its pages are left out."""
+    keys = renderer.pages.plan()
+    failed: set[str] = set()
+    out: dict[str, bytes] = {}
+    for path, template, data, error in _results(renderer, keys, jobs):
+        if error is not None:
+            if template not in failed:
+                diagnostics.items.append(error)
+            failed.add(template)
+        elif data is not None:
+            out[path] = data
     return out
+
+
+def _results(renderer: Renderer, keys: list[PageKey], jobs: int) -> Iterator[RenderResult]:
+    if jobs <= 1 or len(keys) < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+        yield from map(renderer.render, keys)
+        return
+    for name in {renderer.pages.page(k).template for k in keys[:8]}:
+        renderer.env.get_template(name)  # compile once, before the workers fork
+    # Fork shares the resolved site with the workers without pickling it; each
+    # worker keeps the renderer it inherited in a process-local variable.
+    with mp.get_context("fork").Pool(jobs, initializer=_init_worker, initargs=(renderer,)) as pool:
+        yield from pool.imap(_render_in_worker, keys, chunksize=_CHUNK)
+
+
+_worker_renderer: Renderer | None = None
+
+
+def _init_worker(renderer: Renderer) -> None:
+    global _worker_renderer  # one per worker process, set once at its start
+    _worker_renderer = renderer
+
+
+def _render_in_worker(key: PageKey) -> RenderResult:
+    assert _worker_renderer is not None
+    return _worker_renderer.render(key)
+
+
+def _error(exc: Exception, name: str, root: Path, message: str) -> Diagnostic:
+    return Diagnostic(_template_location(exc, name, root), "error", message)
 
 
 def _template_location(exc: Exception, name: str, root: Path) -> Location:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from generator import urls
 from generator.citations import fold_source, resolve_citation
-from generator.errors import Diagnostics, did_you_mean
+from generator.errors import Diagnostics, Location, did_you_mean
 from generator.mentions import PhraseMatcher, phrase_key
 from generator.model import (
     Actor,
@@ -62,9 +62,8 @@ def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False)
     sources = {s.id: s for s in content.sources.values() if s.id in scope.published_sources}
 
     actor_matcher = _actor_matcher(actors.values(), diagnostics)
-    topic_matcher = PhraseMatcher(
-        ((k, t.id) for t in topics.values() for k in t.keywords), ignore_case=True
-    )
+    topic_matcher = _matcher([(k, t.id) for t in topics.values() for k in t.keywords], True,
+                             "content/topics/", diagnostics)
     mentions = _find(sources.values(), actor_matcher)
     passages = _find(sources.values(), topic_matcher)
 
@@ -125,7 +124,19 @@ def _actor_matcher(actors: Iterable[Actor], diagnostics: Diagnostics) -> PhraseM
                 continue
             owner[key] = actor.id
             pairs.append((phrase, actor.id))
-    return PhraseMatcher(pairs, ignore_case=False)
+    return _matcher(pairs, False, "content/actors/", diagnostics)
+
+
+def _matcher(pairs: list[tuple[str, str]], ignore_case: bool, where: str,
+             diagnostics: Diagnostics) -> PhraseMatcher:
+    try:
+        return PhraseMatcher(pairs, ignore_case=ignore_case)
+    except RecursionError:
+        # Python's regex compiler recurses once per shared prefix; only hundreds
+        # of phrases each extending the previous one get here.
+        diagnostics.error(Location(where), "too many phrases that each begin with another one"
+                                           " (hundreds of nested prefixes); shorten the lists")
+        return PhraseMatcher([], ignore_case=ignore_case)
 
 
 def _find(sources: Iterable[Source], matcher: PhraseMatcher) -> dict[str, dict[int, tuple[Span, ...]]]:

@@ -16,6 +16,7 @@ from generator.errors import Diagnostics, Location
 from generator.model import (
     ACTOR_KINDS,
     TOPIC_STATUSES,
+    Actor,
     ActorKind,
     Briefing,
     Claim,
@@ -24,7 +25,6 @@ from generator.model import (
     Source,
     Topic,
     TopicStatus,
-    Actor,
 )
 from generator.yamlload import Node, Scalar
 

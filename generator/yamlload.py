@@ -11,7 +11,7 @@ Nothing is ever constructed from a tag, so ``!!python/...`` is just an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any
 
 import yaml
 
@@ -69,7 +69,7 @@ class Map:
         return None
 
 
-Node = Union[Scalar, Seq, Map]
+Node = Scalar | Seq | Map
 
 
 def describe(node: Node) -> str:
@@ -129,7 +129,7 @@ def _hint(problem: str) -> str:
     return ""
 
 
-def _at(path: str, mark: yaml.Mark | None) -> Location:
+def _at(path: str, mark: Any) -> Location:
     if mark is None:
         return Location(path, 1, 1)
     return Location(path, mark.line + 1, mark.column + 1)
@@ -182,7 +182,7 @@ class _Builder:
         at = _at(self.path, event.start_mark)
         self._count(1, at)
         if event.implicit[0]:  # plain, untagged: YAML 1.1 decides what it is
-            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
         elif event.tag in (None, "!"):
             tag = "tag:yaml.org,2002:str"
         else:
@@ -196,7 +196,7 @@ class _Builder:
 
     def _alias(self, event: yaml.AliasEvent) -> None:
         at = _at(self.path, event.start_mark)
-        found = self.anchors.get(event.anchor)
+        found = self.anchors.get(event.anchor or "")
         if found is None:
             # libyaml reports undefined aliases itself; an anchor still open is a cycle.
             self.error(at, f"alias '*{event.anchor}' refers to the collection it is in")
@@ -219,11 +219,8 @@ class _Builder:
 
     def _close(self) -> None:
         frame = self.stack.pop()
-        node: Node
-        if frame.is_map:
-            node = Map(tuple(frame.items), frame.at)  # type: ignore[arg-type]
-        else:
-            node = Seq(tuple(frame.items), frame.at)  # type: ignore[arg-type]
+        items = tuple(frame.items)
+        node: Node = Map(items, frame.at) if frame.is_map else Seq(items, frame.at)  # type: ignore[arg-type]
         size = 1 + sum(self.sizes.get(id(child), 1) for child in _children(node))
         self.sizes[id(node)] = size
         self._add(node, frame.anchor, size)

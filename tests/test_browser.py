@@ -118,7 +118,7 @@ def test_every_internal_link_resolves_to_a_file(site: BuiltSite, browser: Any) -
         for href in hrefs:
             if not href.startswith(site.base):
                 continue
-            target, _, fragment = href[len(site.base):].partition("#")
+            target, _, _fragment = href[len(site.base):].partition("#")
             target = target.split("?")[0]
             if not (site.folder / target).is_file():
                 broken.append(f"{path} -> {href}")

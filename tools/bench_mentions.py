@@ -2,6 +2,12 @@
 articles of ~600 words, split into ~20 blocks each as the site does.
 
 Run: PYTHONPATH=. python tools/bench_mentions.py
+
+Measured on the 2-core dev box (one core used, Python 3.11): building 0.05 s;
+case-sensitive (actors) 0.8-1.1 s for all 10,000 articles (39 M characters,
+200,000 blocks, 122,240 mentions); the same 1,500 phrases as lower-cased
+keywords with ignore_case 2-4 s, the worst case, since every word of the
+lower-cased text then starts like some keyword.
 """
 
 from __future__ import annotations

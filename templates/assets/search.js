@@ -45,8 +45,8 @@
   function marked(text, words) {
     var frag = document.createDocumentFragment();
     text.split(/(\s+)/).forEach(function (part) {
-      var bare = part.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
-      var hit = bare && words.some(function (w) { return bare.indexOf(w) === 0; });
+      var word = bare(part);
+      var hit = word && words.some(function (w) { return word.indexOf(w) === 0; });
       if (hit) {
         var m = document.createElement("mark");
         m.textContent = part;
@@ -58,32 +58,53 @@
     return frag;
   }
 
-  // Group the page's matching word positions by the element (with an id) they
-  // fall in: a paragraph (p7), a claim, or a section heading.
-  function places(data) {
+  function bare(word) {
+    return word.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+  }
+
+  // Group the page's matching word positions by the element with an id they fall
+  // in (a paragraph p7, a claim, a section), best first: the spot that holds the
+  // most different query words, then the earliest.
+  function places(data, query) {
     var anchors = (data.anchors || []).slice().sort(function (a, b) { return a.location - b.location; });
     var words = (data.content || "").split(/\s+/);
-    var seen = {};
+    var byId = {};
     var out = [];
     (data.locations || []).forEach(function (loc) {
       var anchor = null;
       for (var i = 0; i < anchors.length && anchors[i].location <= loc; i++) anchor = anchors[i];
       var id = anchor ? anchor.id : "";
-      if (seen[id]) return;
-      seen[id] = true;
-      var start = Math.max(anchor ? anchor.location : 0, loc - 12);
-      var text = words.slice(start, loc + 18).join(" ");
-      out.push({ id: id, label: /^p\d+$/.test(id) ? "¶" + id.slice(1) : "", text: text });
+      var spot = byId[id];
+      if (!spot) {
+        var start = Math.max(anchor ? anchor.location : 0, loc - 12);
+        spot = byId[id] = { id: id, label: /^p\d+$/.test(id) ? "¶" + id.slice(1) : "",
+                            text: words.slice(start, loc + 18).join(" "), first: loc, found: {} };
+        out.push(spot);
+      }
+      spot.found[bare(words[loc] || "")] = true;
     });
-    return out;
+    out.forEach(function (spot) {
+      var found = Object.keys(spot.found);
+      spot.score = query.filter(function (w) {
+        return found.some(function (f) { return f.indexOf(w) === 0; });
+      }).length;
+    });
+    return out.sort(function (a, b) { return (b.score - a.score) || (a.first - b.first); });
   }
 
   function show(results, query) {
     var words = terms(query);
     list.textContent = "";
-    results.forEach(function (data) {
+    // Pages whose best paragraph holds more of the query's words come first;
+    // otherwise Pagefind's own ranking stands.
+    var ranked = results.map(function (data, rank) {
+      var spots = places(data, words);
+      return { data: data, spots: spots, best: spots.length ? spots[0].score : 0, rank: rank };
+    }).sort(function (a, b) { return (b.best - a.best) || (a.rank - b.rank); });
+    ranked.forEach(function (r) {
+      var data = r.data;
+      var spots = r.spots;
       var item = document.createElement("li");
-      var spots = places(data);
       var heading = document.createElement("h2");
       var link = document.createElement("a");
       link.href = data.url + (spots.length && spots[0].id ? "#" + spots[0].id : "");

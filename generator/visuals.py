@@ -41,7 +41,7 @@ class Edge:
 
 
 def strongest_edges(pairs: Mapping[str, Sequence[tuple[str, int]]], per_node: int = 3,
-                    minimum: int = 2) -> list[tuple[str, str, int]]:
+                    minimum: int = 1) -> list[tuple[str, str, int]]:
     """The co-mention pairs worth drawing: for each node its ``per_node`` strongest
     partners with at least ``minimum`` shared blocks, each pair once, as
     ``(a, b, count)`` with ``a < b``, sorted by count (descending) then ids."""
@@ -70,7 +70,7 @@ def force_layout(ids: Sequence[str], links: Sequence[tuple[str, str, float]], *,
     index = {node: i for i, node in enumerate(ids)}
     xs = [0.5 + 0.4 * math.cos(2 * math.pi * i / n) for i in range(n)]
     ys = [0.5 + 0.4 * math.sin(2 * math.pi * i / n) for i in range(n)]
-    k = math.sqrt(1.0 / n)
+    k = 1.5 * math.sqrt(1.0 / n)
     pairs = [(index[a], index[b], w) for a, b, w in links if a in index and b in index and a != b]
     temperature = 0.1
     for step in range(iterations):
@@ -88,7 +88,7 @@ def force_layout(ids: Sequence[str], links: Sequence[tuple[str, str, float]], *,
         for i, j, w in pairs:
             ddx, ddy = xs[i] - xs[j], ys[i] - ys[j]
             dist = max(math.hypot(ddx, ddy), 1e-4)
-            force = dist * dist / k * (0.5 + 0.5 * min(w, 4.0))
+            force = dist * dist / k * (0.25 + 0.25 * min(w, 4.0))
             dx[i] -= ddx / dist * force
             dy[i] -= ddy / dist * force
             dx[j] += ddx / dist * force
@@ -210,18 +210,18 @@ def _tick_days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def matrix(rows: Sequence[tuple[str, str]], cols: Sequence[tuple[str, str]],
            cells: Mapping[tuple[str, str], tuple[int, int]], *, cell: int = 34,
-           label_width: int = 190, header: int = 130) -> Visual:
+           label_width: int = 170, header: int = 150, max_label: int = 26) -> Visual:
     """An actor x topic grid. ``rows`` and ``cols`` are ``(id, label)``; ``cells`` maps
     ``(row id, col id)`` to ``(positions, shared passages)``. Each cell gets a shade
     ``level`` 0-4 from the shared passages (relative to the busiest cell) and
     ``position`` when the actor has a stated position on the topic."""
     busiest = max((shared for _, shared in cells.values()), default=0) or 1
-    width = label_width + cell * len(cols) + 10
+    width = label_width + cell * len(cols) + int(max_label * 5.2)
     height = header + cell * len(rows) + 6
     out_rows = [{"id": rid, "label": label, "y": _r(header + i * cell + cell / 2 + 4)}
                 for i, (rid, label) in enumerate(rows)]
-    out_cols = [{"id": cid, "label": label, "x": _r(label_width + i * cell + cell / 2),
-                 "y": header - 8}
+    out_cols = [{"id": cid, "label": _clip(label, max_label), "full": label,
+                 "x": _r(label_width + i * cell + cell / 2), "y": header - 8}
                 for i, (cid, label) in enumerate(cols)]
     out_cells = []
     for i, (rid, _) in enumerate(rows):
@@ -235,6 +235,10 @@ def matrix(rows: Sequence[tuple[str, str]], cols: Sequence[tuple[str, str]],
                               "level": level, "shared": shared, "positions": positions})
     return {"width": width, "height": height, "label_x": label_width - 8, "cell": cell,
             "rows": out_rows, "cols": out_cols, "cells": out_cells}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _r(value: float) -> float:

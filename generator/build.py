@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import context, output, render
+from generator import context, output, render, search
 from generator.data import briefing_json
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location
 from generator.fields import url_problem
@@ -107,6 +107,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> 
     files["data/briefing.json"] = briefing_json(site).encode("utf-8")
     for path, source in templates.assets():
         files[path] = source.read_bytes()
+    files.update(search.index_files(files, diagnostics))
     _add_static(options.paths, files, diagnostics)
     return files
 

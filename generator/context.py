@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator import __version__, urls
+from generator import __version__, urls, visuals
 from generator.markdown import Markdown
 from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
 
@@ -59,6 +59,7 @@ class SitePages:
                                ("not_found", "")]
         if site.briefing.events:
             keys.append(("timeline", ""))
+        keys.append(("search", ""))
         keys.extend(("actor", aid) for aid in site.actors)
         keys.extend(("topic", tid) for tid in site.topics)
         keys.extend(("source", sid) for sid in site.sources)
@@ -88,7 +89,7 @@ def path_of(key: PageKey) -> str:
         return urls.item_page(f"{kind}s", item)
     return {"home": urls.HOME, "actor_index": urls.index_page("actors"), "topic_index": urls.index_page("topics"),
             "source_index": urls.index_page("sources"), "not_found": urls.NOT_FOUND, "timeline": urls.TIMELINE,
-            "sitemap": "sitemap.xml", "feed": "feed.xml"}[kind]
+            "search": urls.SEARCH, "sitemap": "sitemap.xml", "feed": "feed.xml"}[kind]
 
 
 def pages(site: Site, *, base_url: str = "", noindex: bool = False) -> list[Page]:
@@ -150,6 +151,7 @@ class _Builder:
                 "canonical": self._absolute(path),
                 "crumbs": [{"label": label, "url": urls.relative(path, to)} for label, to in crumbs],
                 "nav": self._nav(path),
+                "searchable": path not in (urls.NOT_FOUND, urls.SEARCH),
             },
         }
         context.update(values)
@@ -160,6 +162,7 @@ class _Builder:
                    ("Topics", urls.index_page("topics")), ("Sources", urls.index_page("sources"))]
         if self.site.briefing.events:
             entries.append(("Timeline", urls.TIMELINE))
+        entries.append(("Search", urls.SEARCH))
         section = path.split("/", 1)[0] if "/" in path else path
         return [{"label": label, "url": urls.relative(path, to),
                  "current": to.split("/", 1)[0] == section if "/" in to else to == path}
@@ -192,8 +195,10 @@ class _Builder:
             "url": urls.relative(here, urls.block_link(source.id, cite.n)),
             "label": f"¶{cite.n}" if cite.n is not None else "article",
             "source_title": source.title,
-            "source_short": source.outlet or _clip(source.title, 40),
+            "source_short": _short_source(source),
+            "published_long": long_date(source.published),
             "quote": _clip(" ".join(quote.split()), 280) if quote else "",
+            "source_long": _clip(source.title, 60),
         }
 
     def _claim(self, here: str, claim: Claim) -> dict[str, Any]:
@@ -277,6 +282,8 @@ class _Builder:
             sources=[self._source_row(here, s) for s in _by_date(site.sources.values())],
             events=[self._claim(here, c) for c in b.events[-5:]],
             timeline_url=urls.relative(here, urls.TIMELINE),
+            timeline_visual=self._timeline_visual(here),
+            matrix=self._matrix(here),
         )
 
     def _actor_row(self, here: str, actor: Actor) -> dict[str, Any]:
@@ -305,7 +312,8 @@ class _Builder:
         groups = [{"kind": k, "label": label + "s" if label != "Country" else "Countries",
                    "actors": [r for r in rows if r["kind"] == k]} for k, label in KIND_LABELS.items()]
         return self._page(here, "actors.html", "Actors", f"The {len(rows)} actors of {self.site.briefing.title}.",
-                          [("Briefing", urls.HOME)], groups=[g for g in groups if g["actors"]], count=len(rows))
+                          [("Briefing", urls.HOME)], groups=[g for g in groups if g["actors"]], count=len(rows),
+                          graph=self._graph(here))
 
     def topic_index(self) -> Page:
         here = urls.index_page("topics")
@@ -324,7 +332,114 @@ class _Builder:
         here = urls.TIMELINE
         events = [self._claim(here, c) for c in self.site.briefing.events]
         return self._page(here, "timeline.html", "Timeline", f"{len(events)} dated events, in order.",
-                          [("Briefing", urls.HOME)], events=events)
+                          [("Briefing", urls.HOME)], events=events,
+                          timeline_visual=self._timeline_visual(here))
+
+    def search(self) -> Page:
+        here = urls.SEARCH
+        what = f"Search the actors, topics, claims and articles of {self.site.briefing.title}."
+        return self._page(here, "search.html", "Search", what,
+                          [("Briefing", urls.HOME)],
+                          script_url=urls.relative(here, f"{urls.ASSETS}/search.js"),
+                          index_url=urls.relative(here, f"{urls.SEARCH_INDEX}/pagefind.js"),
+                          root_url=urls.root_prefix(here) or "./")
+
+    # ---------------------------------------------------------------- visuals
+
+    def _timeline_visual(self, here: str) -> dict[str, Any] | None:
+        """The events (above the axis) and the articles' publication days (below)."""
+        site = self.site
+        events = site.briefing.events
+        sources = [s for s in _by_date(site.sources.values()) if s.published][::-1]
+        items = ([(c.key, c.date, "event") for c in events if c.date]
+                 + [(s.id, s.published, "source") for s in sources if s.published])
+        if not events:
+            return None
+        shape = visuals.timeline(items)
+        links: dict[str, tuple[str, str]] = {}
+        for number, c in enumerate(events, start=1):
+            links[c.key] = (urls.relative(here, f"{c.home}#{c.anchor}"),
+                            f"{number}. {long_date(c.date)}: {_clip(self.md.plain(c.text), 140)}")
+        for s in sources:
+            links[s.id] = (urls.relative(here, urls.item_page("sources", s.id)),
+                           f"Article, {long_date(s.published)}: {s.title}")
+        for mark in shape["marks"]:
+            mark["url"], mark["title"] = links[mark["key"]]
+            if mark["lane"] == "event":
+                mark["label"] = str(events.index(self.claims[mark["key"]]) + 1)
+        return shape | {"sources": len(sources), "events": len(events)}
+
+    def _graph(self, here: str) -> dict[str, Any] | None:
+        """Who belongs to whom (solid lines) and who is mentioned together (dashed),
+        with the same facts as rows for the text alternative."""
+        site = self.site
+        if not site.actors:
+            return None
+        nodes = [visuals.Node(a.id, a.name, a.kind, len(site.actor_mentions.get(a.id, ())))
+                 for a in site.actors.values()]
+        affiliated = {(a.id, a.affiliation.id) for a in site.actors.values() if a.affiliation}
+        edges = [visuals.Edge(a, b, "affiliation", 1) for a, b in sorted(affiliated)]
+        linked = {frozenset(p) for p in affiliated}
+        edges += [visuals.Edge(a, b, "co-mention", n)
+                  for a, b, n in visuals.strongest_edges(site.co_mentions)
+                  if frozenset((a, b)) not in linked]
+        shape = visuals.relationship_graph(nodes, edges)
+        for node in shape["nodes"]:
+            node["url"] = urls.relative(here, urls.item_page("actors", node["id"]))
+            node["title"] = f"{node['label']}: {_count(node['weight'], 'mention')}"
+        rows = []
+        for actor in site.actors.values():
+            rows.append({
+                **self._actor_link(here, actor.id), "kind_label": KIND_LABELS[actor.kind],
+                "affiliation": (self._actor_link(here, actor.affiliation.id)
+                                if actor.affiliation else None),
+                "with": [self._actor_link(here, other) | {"count": count}
+                         for other, count in site.co_mentions.get(actor.id, ())[:3]],
+            })
+        return shape | {"rows": rows,
+                        "co_mentions": sum(1 for e in edges if e.kind == "co-mention")}
+
+    def _matrix(self, here: str) -> dict[str, Any] | None:
+        """Actors with a stated position x topics: where each actor stands, and how
+        many article passages mention the actor on the topic."""
+        site = self.site
+        with_positions = [aid for aid, claims in self.positions_by_actor.items() if claims]
+        if not with_positions or not site.topics:
+            return None
+        actor_ids = sorted(with_positions, key=lambda a: (-len(site.actor_mentions.get(a, ())),
+                                                          site.actors[a].name))
+        topic_ids = sorted(site.topics, key=lambda t: (-len(self.positions_by_topic[t]),
+                                                       site.topics[t].title))
+        blocks = {a: set(site.actor_mentions.get(a, ())) for a in actor_ids}
+        passages = {t: set(site.topic_passages.get(t, ())) for t in topic_ids}
+        stances: dict[tuple[str, str], list[Claim]] = {}
+        for aid in actor_ids:
+            for claim in self.positions_by_actor[aid]:
+                stances.setdefault((aid, claim.topics[0].id), []).append(claim)
+        counts = {(a, t): (len(stances.get((a, t), ())), len(blocks[a] & passages[t]))
+                  for a in actor_ids for t in topic_ids}
+        shape = visuals.matrix([(a, site.actors[a].name) for a in actor_ids],
+                               [(t, site.topics[t].title) for t in topic_ids], counts)
+        for cell in shape["cells"]:
+            claims = stances.get((cell["row"], cell["col"]), [])
+            actor, topic = site.actors[cell["row"]].name, site.topics[cell["col"]].title
+            if claims:
+                cell["url"] = urls.relative(here, f"{claims[0].home}#{claims[0].anchor}")
+                cell["title"] = f"{actor} on {topic}: {_clip(self.md.plain(claims[0].text), 160)}"
+            else:
+                cell["url"] = ""
+                cell["title"] = f"{actor} and {topic}: {_count(cell['shared'], 'shared passage')}"
+        for row in shape["rows"]:
+            row["url"] = urls.relative(here, urls.item_page("actors", row["id"]))
+        for col in shape["cols"]:
+            col["url"] = urls.relative(here, urls.item_page("topics", col["id"]))
+        table = [{"actor": self._actor_link(here, a),
+                  "cells": [{"stances": [{"html": self.md.inline(c.text),
+                                          "url": urls.relative(here, f"{c.home}#{c.anchor}")}
+                                         for c in stances.get((a, t), [])],
+                             "shared": counts[(a, t)][1]} for t in topic_ids]}
+                 for a in actor_ids]
+        return shape | {"topics": [self._topic_link(here, t) for t in topic_ids], "table": table}
 
     def not_found(self) -> Page:
         return self._page(urls.NOT_FOUND, "404.html", "Page not found", "This page does not exist.", [])
@@ -361,15 +476,16 @@ class _Builder:
         refs = site.topic_passages.get(topic.id, ())
         positions = [self._claim(here, c) | {"actor": self._actor_link(here, c.actors[0].id)}
                      for c in self.positions_by_topic[topic.id]]
+        own = f"topic/{topic.id}/"
+        others = [k for k in site.claims_by_topic.get(topic.id, ()) if not k.startswith(own)]
         return self._page(
             here, "topic.html", topic.title, self.md.plain(topic.summary) or topic.title,
             [("Briefing", urls.HOME), ("Topics", urls.index_page("topics"))],
             topic={"id": topic.id, "title": topic.title, "status": topic.status,
                    "summary_html": self.md.block(topic.summary), "keywords": list(topic.keywords)},
             key_points=[self._claim(here, c) for c in topic.key_points],
-            claims=[self._claim(here, self.claims[k]) for k in site.claims_by_topic.get(topic.id, ())
-                    if not k.startswith(f"topic/{topic.id}/")][:MAX_CLAIMS_PER_PAGE],
-            claim_count=len(site.claims_by_topic.get(topic.id, ())),
+            claims=[self._claim(here, self.claims[k]) for k in others[:MAX_CLAIMS_PER_PAGE]],
+            claim_count=len(topic.key_points) + len(others),
             positions=positions,
             open_questions=[self.md.inline(q) for q in topic.open_questions],
             related=[self._topic_link(here, r.id) for r in topic.related],
@@ -429,7 +545,7 @@ class _Builder:
     def sitemap(self, paths: Sequence[str]) -> Page:
         entries = [] if self.noindex else [
             {"loc": self._absolute(p) or p.removesuffix("index.html") or "./"} for p in paths
-            if p != urls.NOT_FOUND]
+            if p not in (urls.NOT_FOUND, urls.SEARCH)]
         return self._page("sitemap.xml", "sitemap.xml", "Sitemap", "", [], entries=entries,
                           lastmod=self.site.briefing.as_of.isoformat())
 
@@ -451,6 +567,20 @@ class _Builder:
         return self._page(here, "feed.xml", b.title, "", [], feed_id=feed_id,
                           updated=f"{b.as_of.isoformat()}T00:00:00Z", entries=entries,
                           self_url=self._absolute("feed.xml"), home_url=self._absolute(urls.HOME) or "./")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _short_source(source: Source) -> str:
+    """What a citation chip shows before the paragraph number: the outlet, else
+    the day of publication, else the start of the title."""
+    if source.outlet:
+        return _clip(source.outlet, 24)
+    if source.published:
+        return f"{source.published.day} {source.published:%b}"
+    return _clip(source.title, 18)
 
 
 def _plain_run(text: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 HOME = "index.html"
 TIMELINE = "timeline/index.html"
+SEARCH = "search/index.html"
+SEARCH_INDEX = "pagefind"
 NOT_FOUND = "404.html"
 DATA = "data/briefing.json"
 ASSETS = "assets"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import __version__, urls
+from generator.changes import Changes
+from generator.health import Finding
 from generator.markdown import Markdown
 from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
 
@@ -38,10 +40,13 @@ class Page:
     context: Context
 
 
-def pages(site: Site, *, base_url: str = "", noindex: bool = False) -> list[Page]:
-    """Every HTML/XML page of the site, in a stable order."""
-    ctx = _Builder(site, base_url, noindex)
+def pages(site: Site, *, base_url: str = "", noindex: bool = False, changes: Changes | None = None) -> list[Page]:
+    """Every HTML/XML page of the site, in a stable order. ``changes`` (what changed
+    since the previous edition) adds the "What's new" page and the front page's notice."""
+    ctx = _Builder(site, base_url, noindex, changes)
     out = [ctx.home(), ctx.actor_index(), ctx.topic_index(), ctx.source_index(), ctx.not_found()]
+    if changes is not None:
+        out.append(ctx.whatsnew(changes))
     if site.briefing.events:
         out.append(ctx.timeline())
     out.extend(ctx.actor(a) for a in site.actors.values())
@@ -52,6 +57,12 @@ def pages(site: Site, *, base_url: str = "", noindex: bool = False) -> list[Page
     return out
 
 
+def report_page(site: Site, findings: Sequence[Finding], checks: Mapping[str, str], *,
+                base_url: str = "") -> Page:
+    """The editors' health report page (``_report/index.html``), marked noindex."""
+    return _Builder(site, base_url, False).report(findings, checks)
+
+
 def long_date(day: dt.date | None) -> str:
     """``8 October 2025``: unambiguous in every locale."""
     return f"{day.day} {day:%B %Y}" if day else ""
@@ -60,8 +71,9 @@ def long_date(day: dt.date | None) -> str:
 class _Builder:
     """Builds contexts for one site; holds only read-only lookups made once."""
 
-    def __init__(self, site: Site, base_url: str, noindex: bool) -> None:
+    def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None) -> None:
         self.site = site
+        self.changes = changes
         self.md = Markdown()
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.noindex = noindex
@@ -232,6 +244,7 @@ class _Builder:
             sources=[self._source_row(here, s) for s in _by_date(site.sources.values())],
             events=[self._claim(here, c) for c in b.events[-5:]],
             timeline_url=urls.relative(here, urls.TIMELINE),
+            changes_notice=self._changes_notice(here),
         )
 
     def _actor_row(self, here: str, actor: Actor) -> dict[str, Any]:
@@ -404,6 +417,71 @@ class _Builder:
                           updated=f"{b.as_of.isoformat()}T00:00:00Z", entries=entries,
                           self_url=self._absolute("feed.xml"), home_url=self._absolute(urls.HOME) or "./")
 
+    # ---------------------------------------------------------------- publishing (changes, report)
+
+    def _changes_notice(self, here: str) -> dict[str, Any] | None:
+        """The front page's "what's new" line, when there is a baseline and something changed."""
+        changes = self.changes
+        if changes is None or not changes.has_baseline or not changes.count:
+            return None
+        return {"since": long_date(dt.date.fromisoformat(changes.baseline_as_of))
+                if _is_date(changes.baseline_as_of) else changes.baseline_as_of,
+                "summary": ", ".join(changes.summary()), "url": urls.relative(here, urls.WHATSNEW)}
+
+    def whatsnew(self, changes: Changes) -> Page:
+        """What changed since the previous edition (see :mod:`generator.changes`)."""
+        here = urls.WHATSNEW
+        site = self.site
+
+        def item(kind: str, iid: str, label: str, exists: bool) -> dict[str, Any]:
+            url = urls.relative(here, urls.item_page(kind + "s", iid)) if exists else None
+            return {"kind": kind, "id": iid, "label": label, "url": url}
+
+        current = {c.key: c for c in site.claims}
+
+        def claim(cid: str, old: str, new: str) -> dict[str, Any]:
+            home = current.get(cid)
+            return {"id": cid, "old_html": self.md.inline(old) if old else "",
+                    "new_html": self.md.inline(new) if new else "",
+                    "url": urls.relative(here, f"{home.home}#{home.anchor}") if home and new else None,
+                    "where": self._claim_home_label(home) if home and new else ""}
+
+        exists = {"source": site.sources, "actor": site.actors, "topic": site.topics}
+        since = changes.baseline_as_of
+        return self._page(
+            here, "whatsnew.html", "What's new",
+            f"What changed since {since}." if since else "What changed since the previous edition.",
+            [("Briefing", urls.HOME)],
+            changes={
+                "has_baseline": changes.has_baseline,
+                "since": since,
+                "since_long": long_date(dt.date.fromisoformat(since)) if _is_date(since) else since,
+                "count": changes.count,
+                "summary": changes.summary(),
+                "added": [item(i.kind, i.id, i.label, i.id in exists[i.kind]) for i in changes.added],
+                "removed": [item(i.kind, i.id, i.label, False) for i in changes.removed],
+                "status": [{"title": s.title, "old": s.old, "new": s.new,
+                            "url": urls.relative(here, urls.item_page("topics", s.id))} for s in changes.status],
+                "claims_added": [claim(c.id, c.old, c.new) for c in changes.claims_added],
+                "claims_reworded": [claim(c.id, c.old, c.new) for c in changes.claims_reworded],
+                "claims_removed": [claim(c.id, c.old, c.new) for c in changes.claims_removed],
+            },
+        )
+
+    def report(self, findings: Sequence[Finding], checks: Mapping[str, str]) -> Page:
+        """The editors' health report: ``findings`` grouped under ``checks`` (check -> heading). Never indexed."""
+        here = urls.REPORT
+        groups = [{"check": check, "title": title,
+                   "findings": [{"location": str(f.location), "message": f.message,
+                              "url": urls.relative(here, f.page) if f.page else None}
+                             for f in findings if f.check == check]}
+                  for check, title in checks.items()]
+        page = self._page(here, "report.html", "Health report", "What an editor should fix.",
+                          [("Briefing", urls.HOME)], groups=groups, count=len(findings))
+        page.context["site"]["noindex"] = True
+        return page
+
+
 
 def _plain_run(text: str) -> dict[str, Any]:
     return {"text": text, "owner": None, "mark": False, "url": None}
@@ -421,3 +499,11 @@ def _clip(text: str, limit: int) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "briefing"
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

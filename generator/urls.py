@@ -11,6 +11,9 @@ HOME = "index.html"
 TIMELINE = "timeline/index.html"
 NOT_FOUND = "404.html"
 DATA = "data/briefing.json"
+WHATSNEW = "whatsnew/index.html"
+REPORT = "_report/index.html"
+"""The editors' health report (``build --report`` only; never in the sitemap or feed)."""
 ASSETS = "assets"
 
 

@@ -12,7 +12,7 @@ from generator import changes as changes_mod
 from generator import context, health, output, render, single
 from generator.changes import Changes
 from generator.data import briefing_data, briefing_json
-from generator.errors import ContentError, Diagnostic, Diagnostics, Location
+from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths, load
 from generator.model import Site
@@ -33,6 +33,9 @@ class BuildOptions:
     """Also write the whole briefing as one self-contained HTML file here."""
     report: bool = False
     """Also write the editors' health report to ``_report/index.html``."""
+    previous: Path | None = None
+    """The previous edition to compare with (a site folder or its ``briefing.json``);
+    default: the output folder."""
 
     @property
     def paths(self) -> BriefingPaths:
@@ -68,13 +71,16 @@ def build(options: BuildOptions) -> BuildResult:
     output.check_output(options.out_dir, options.root)
     if options.single_file is not None:
         single.check_target(options.single_file, options.out_dir)
+    if options.previous is not None and not options.previous.exists():
+        raise UsageError(f"--previous {options.previous}: no such file or folder")
     diagnostics = Diagnostics()
     site = load_site(options, diagnostics)
     files: dict[str, bytes] = {}
     one_file = ""
     if site is not None and not diagnostics.has_errors():
         # Read the previous edition's data before anything is written over it.
-        changes, previous = _changes(site, options.out_dir, diagnostics)
+        where = options.previous if options.previous is not None else options.out_dir
+        changes, previous = _changes(site, where, diagnostics)
         files = render_site(site, options, diagnostics, changes=changes)
         if previous is not None:
             files[changes_mod.PREVIOUS] = _compact_json(previous)
@@ -144,14 +150,14 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics,
 
 # ---------------------------------------------------------------- publishing
 
-def _changes(site: Site, out: Path, diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
-    """What changed since the previous edition found in ``out`` (a pure read), and
+def _changes(site: Site, where: Path, diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
+    """What changed since the previous edition found at ``where`` (a pure read), and
     that edition's data, which the new site carries along (``data/previous.json``)."""
     current = briefing_data(site)
-    baseline = changes_mod.read_baseline(out, current["as_of"])
+    baseline = changes_mod.read_baseline(where, current["as_of"])
     found, problems = changes_mod.compare(baseline.data, current)
     for problem in (*baseline.problems, *problems):
-        diagnostics.warning(Location(str(out / changes_mod.CURRENT)), problem)
+        diagnostics.warning(Location(str(changes_mod.previous_files(where)[0])), problem)
     return found, dict(baseline.data) if baseline.data is not None else None
 
 

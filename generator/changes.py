@@ -121,16 +121,26 @@ class Baseline:
     problems: tuple[str, ...] = field(default=())
 
 
-def read_baseline(out: Path, as_of: str) -> Baseline:
-    """The baseline for a build of edition ``as_of`` into ``out`` (see the module
-    docstring). Never raises: an unreadable file is a problem, not an error."""
-    previous, problem = _read_json(out / CURRENT)
+def previous_files(where: Path) -> tuple[Path, Path]:
+    """The previous build's data and the baseline it carried: inside a site folder
+    (``where/data/...``), or beside a ``briefing.json`` file given directly."""
+    if where.is_dir():
+        return where / CURRENT, where / PREVIOUS
+    return where, where.parent / Path(PREVIOUS).name
+
+
+def read_baseline(where: Path, as_of: str) -> Baseline:
+    """The baseline for a build of edition ``as_of``, given the previous site
+    folder or its ``briefing.json`` (see the module docstring). Never raises: an
+    unreadable file is a problem, not an error."""
+    current_file, carried_file = previous_files(where)
+    previous, problem = _read_json(current_file)
     problems = [problem] if problem else []
     if previous is None:
         return Baseline(None, tuple(problems))
     if previous.get("as_of") != as_of:
         return Baseline(previous, tuple(problems))
-    carried, problem = _read_json(out / PREVIOUS)
+    carried, problem = _read_json(carried_file)
     if problem:
         problems.append(problem)
     return Baseline(carried if carried is not None else previous, tuple(problems))
@@ -144,9 +154,9 @@ def _read_json(path: Path) -> tuple[dict[str, Any] | None, str]:
     except FileNotFoundError:
         return None, ""
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, f"cannot read the previous build's {path.name} ({exc}); \"What's new\" starts afresh"
+        return None, f"cannot read the previous build's data {path} ({exc}); \"What's new\" starts afresh"
     if not isinstance(data, dict) or not isinstance(data.get("as_of"), str):
-        return None, f"the previous build's {path.name} is not briefing data; \"What's new\" starts afresh"
+        return None, f"the previous build's data {path} is not briefing data; \"What's new\" starts afresh"
     return data, ""
 
 

@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--single-file", type=Path, metavar="FILE",
                    help="also write the whole briefing as one self-contained HTML file (to mail, share"
                    " or read offline)")
+    p.add_argument("--previous", type=Path, metavar="PATH",
+                   help="the previous edition to list changes against: a copy of the published site, or its"
+                   " data/briefing.json (default: the output folder)")
     p.add_argument("--report", action="store_true",
                    help="also write the editors' health report to _report/index.html (not for publishing)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
@@ -134,7 +137,8 @@ def _root_option(p: argparse.ArgumentParser) -> None:
 
 def _run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, base_url=args.base_url,
-                           noindex=args.noindex, single_file=args.single_file, report=args.report)
+                           noindex=args.noindex, single_file=args.single_file, report=args.report,
+                           previous=args.previous)
     try:
         result = build(options)
     except ContentError as exc:

@@ -148,9 +148,9 @@ def new_briefing(root: Path) -> list[Path]:
     """Write the example briefing into ``root`` (created if needed); returns the
     files written. Raises :class:`UsageError` if any of them exists."""
     targets = {root / rel: text for rel, text in _EXAMPLE.items()}
-    _refuse_existing(list(targets))
     if (root / "content" / "briefing.yaml").exists():
-        raise UsageError(f"{root} already holds a briefing (content/briefing.yaml)")
+        raise UsageError(f"refusing to overwrite: {root} already holds a briefing (content/briefing.yaml)")
+    _refuse_existing(list(targets))
     for path, text in targets.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

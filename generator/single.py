@@ -104,9 +104,9 @@ def stylesheet(templates: render.TemplateSet) -> str:
     return (css + _EXTRA_CSS).replace("</", "<\\/")
 
 
-def csp_hash(css: str) -> str:
-    """The CSP source expression allowing exactly this ``<style>`` content."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii") + "'"
+def css_sha256(css: str) -> str:
+    """The base64 SHA-256 of a ``<style>`` element's content, for its CSP ``'sha256-...'``."""
+    return base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
 
 
 def render_single(site: Site, templates: render.TemplateSet, root: Path, diagnostics: Diagnostics, *,
@@ -129,7 +129,7 @@ def render_single(site: Site, templates: render.TemplateSet, root: Path, diagnos
         "canonical": home["page"]["canonical"],
         "description": home["page"]["description"],
         "css": Markup(css),
-        "csp_style": csp_hash(css),
+        "css_sha256": css_sha256(css),
         "home": home,
         "whatsnew": whatsnew if whatsnew and whatsnew["changes"]["count"] else None,
         "timeline": ctx(urls.TIMELINE) if urls.TIMELINE in pages else None,

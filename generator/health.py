@@ -185,7 +185,7 @@ def names_in(text: str, spans: Sequence[Span] = ()) -> list[str]:
         i = j
         at_start = _sentence_start(text, run[0][0])
         if at_start and run[0][2].casefold() in _OPENERS:
-            run = run[1:]
+            run, at_start = run[1:], False
         while run and run[-1][2] in _LINKS:
             run = run[:-1]
         if not run or (len(run) == 1 and (at_start or len(run[0][2]) < 2)):

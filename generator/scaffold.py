@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
+import yaml
+
 from generator.errors import UsageError
 
 KINDS = ("actor", "topic", "source")
@@ -208,9 +210,25 @@ def _seed_for(root: Path, name: str, file: str | None) -> Path:
     candidates = [seeds / wanted.name] if wanted.parent in (Path("."), Path("seeds")) else []
     for path in candidates:
         if path.is_file() and path.suffix in (".txt", ".md"):
+            owner = _source_of(root, path.name)
+            if owner is not None:
+                raise UsageError(f"{path.name} is already the article of source '{owner}'"
+                                 f" (content/sources/{owner}.yaml)")
             return path
     hint = "" if file is not None else f" (or: briefing new source {name} --file ARTICLE)"
     raise UsageError(f"no article {wanted.name} in {seeds}: put the article (.txt or .md) in seeds/ first{hint}")
+
+
+def _source_of(root: Path, article: str) -> str | None:
+    """The id of the source whose ``file`` is ``article``, if one exists."""
+    for path in sorted((root / "content" / "sources").glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # ``briefing check`` reports a broken file; here it names no article
+        if isinstance(data, dict) and data.get("file") == article:
+            return path.stem
+    return None
 
 
 def _first_line(path: Path) -> str:

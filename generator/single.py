@@ -53,6 +53,7 @@ _EXTRA_CSS = """
 .part { border-top: 2px solid var(--rule); margin-top: 3rem; }
 .item { border-top: 1px solid var(--rule); margin-top: 2rem; }
 .item > h3 { font-size: 1.25rem; }
+h4 { font: 700 1rem var(--ui); margin: 1.25rem 0 .25rem; }
 .refs a { margin-right: .35rem; }
 @media print { .part { break-before: page; border-top: 0; } .toc { display: none; } }
 """

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from generator import context, output, render, search
-from generator.data import briefing_json
-from generator.errors import ContentError, Diagnostic, Diagnostics, Location
+from generator import changes as changes_mod
+from generator import context, health, output, render, search, single
+from generator.changes import Changes
+from generator.data import briefing_data, briefing_json
+from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths, load
 from generator.model import Site
@@ -28,6 +32,13 @@ class BuildOptions:
     noindex: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     """Processes to render with (large sites only; the output does not depend on it)."""
+    single_file: Path | None = None
+    """Also write the whole briefing as one self-contained HTML file here."""
+    report: bool = False
+    """Also write the editors' health report to ``_report/index.html``."""
+    previous: Path | None = None
+    """The previous edition to compare with (a site folder or its ``briefing.json``);
+    default: the output folder."""
 
     @property
     def paths(self) -> BriefingPaths:
@@ -61,12 +72,28 @@ def build(options: BuildOptions) -> BuildResult:
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
+    if options.single_file is not None:
+        single.check_target(options.single_file, options.out_dir)
+    if options.previous is not None and not options.previous.exists():
+        raise UsageError(f"--previous {options.previous}: no such file or folder")
     diagnostics = Diagnostics()
     site = load_site(options, diagnostics)
-    files = render_site(site, options, diagnostics) if site is not None else {}
+    files: dict[str, bytes] = {}
+    one_file = ""
+    if site is not None and not diagnostics.has_errors():
+        # Read the previous edition's data before anything is written over it.
+        where = options.previous if options.previous is not None else options.out_dir
+        changes, previous = _changes(site, where, diagnostics)
+        files = render_site(site, options, diagnostics, changes=changes)
+        if previous is not None:
+            files[changes_mod.PREVIOUS] = _compact_json(previous)
+        if options.single_file is not None:
+            one_file = _single_file(site, options, diagnostics, changes)
     if site is None or diagnostics.has_errors():
         raise ContentError(diagnostics.sorted())
     written = output.write_site(options.out_dir, files)
+    if options.single_file is not None:
+        single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
         out=options.out_dir,
         pages=sum(1 for p in files if p.endswith(".html")),
@@ -82,11 +109,19 @@ def build(options: BuildOptions) -> BuildResult:
 def check(options: BuildOptions) -> list[Diagnostic]:
     """Validate the briefing completely (templates included) without writing
     anything; returns every error and warning, in file order."""
+    return check_health(options)[0]
+
+
+def check_health(options: BuildOptions) -> tuple[list[Diagnostic], list[health.Finding]]:
+    """:func:`check`, and the health findings (empty when the briefing has errors)."""
     diagnostics = Diagnostics()
     site = load_site(options, diagnostics)
-    if site is not None and not diagnostics.has_errors():
-        render_site(site, options, diagnostics)
-    return diagnostics.sorted()
+    if site is None or diagnostics.has_errors():
+        return diagnostics.sorted(), []
+    render_site(site, options, diagnostics, changes=Changes())
+    if options.single_file is not None:
+        _single_file(site, options, diagnostics, Changes())
+    return diagnostics.sorted(), health.findings(site) if not diagnostics.has_errors() else []
 
 
 def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
@@ -97,12 +132,15 @@ def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
     return resolve(content, diagnostics, drafts=options.drafts)
 
 
-def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> dict[str, bytes]:
-    """Every file of the site, as bytes by site path."""
+def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics,
+                changes: Changes | None = None) -> dict[str, bytes]:
+    """Every file of the site, as bytes by site path. ``changes`` adds the
+    "What's new" page; ``options.report`` the health report."""
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
     env = render.environment(templates)
-    pages = context.SitePages(site, base_url=base_url, noindex=options.noindex)
+    report = (health.findings(site), health.CHECKS) if options.report else None
+    pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report)
     files = render.render_pages(render.Renderer(env, pages, options.root), diagnostics, jobs=options.jobs)
     files["data/briefing.json"] = briefing_json(site).encode("utf-8")
     for path, source in templates.assets():
@@ -110,6 +148,30 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> 
     files.update(search.index_files(files, diagnostics))
     _add_static(options.paths, files, diagnostics)
     return files
+
+
+# ---------------------------------------------------------------- publishing
+
+def _changes(site: Site, where: Path, diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
+    """What changed since the previous edition found at ``where`` (a pure read), and
+    that edition's data, which the new site carries along (``data/previous.json``)."""
+    current = briefing_data(site)
+    baseline = changes_mod.read_baseline(where, current["as_of"])
+    found, problems = changes_mod.compare(baseline.data, current)
+    for problem in (*baseline.problems, *problems):
+        diagnostics.warning(Location(str(changes_mod.previous_files(where)[0])), problem)
+    return found, dict(baseline.data) if baseline.data is not None else None
+
+
+def _single_file(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes) -> str:
+    templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
+    return single.render_single(site, templates, options.root, diagnostics,
+                                base_url=_base_url(site, options, Diagnostics()), noindex=options.noindex,
+                                changes=changes)
+
+
+def _compact_json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> str:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from generator import __version__
-from generator.build import BuildOptions, build, check
+from generator import __version__, health, scaffold
+from generator.build import BuildOptions, build, check_health
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -40,6 +40,9 @@ examples:
   briefing build                     build ./ into ./site
   briefing build --root ~/gaza-talks --out /tmp/site
   briefing check                     report every problem, write nothing
+  briefing build --single-file briefing.html   also write the whole briefing as one file
+  briefing new my-briefing           start a new briefing (with a small example)
+  briefing new actor "Jane Doe"      add content/actors/jane-doe.yaml
   briefing serve                     preview at http://127.0.0.1:8000/, reloads on save
 
 Errors read like a compiler's: content/actors/bob.yaml:4:3: error: unknown key
@@ -92,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
                    " and Open Graph URLs absolute; overrides base_url in briefing.yaml")
     p.add_argument("--noindex", action="store_true",
                    help="ask search engines not to index the site (not access control)")
+    p.add_argument("--single-file", type=Path, metavar="FILE",
+                   help="also write the whole briefing as one self-contained HTML file (to mail, share"
+                   " or read offline)")
+    p.add_argument("--previous", type=Path, metavar="PATH",
+                   help="the previous edition to list changes against: a copy of the published site, or its"
+                   " data/briefing.json (default: the output folder)")
+    p.add_argument("--report", action="store_true",
+                   help="also write the editors' health report to _report/index.html (not for publishing)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
     p.set_defaults(command="build", run=_run_build)
 
@@ -100,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                        " mentions, templates) and print every error and warning. Writes nothing.")
     _root_option(p)
     p.add_argument("--drafts", action="store_true", help="check as if drafts were published")
+    p.add_argument("--no-health", action="store_true", help="print only errors and warnings, no health report")
     p.set_defaults(command="check", run=_run_check)
 
     p = sub.add_parser("serve", help="preview at http://127.0.0.1:8000/, rebuilding on every save",
@@ -114,6 +126,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the site in the web browser")
     p.add_argument("--drafts", action="store_true", help="include files marked 'draft: true'")
     p.set_defaults(command="serve", run=_run_serve)
+
+    p = sub.add_parser("new", help="start a briefing, or add an actor, topic or source",
+                       usage="briefing new [DIR]\n       briefing new {actor,topic,source} NAME [--root DIR]"
+                       " [--file ARTICLE]",
+                       description="'briefing new [DIR]' creates a briefing folder (default: the current"
+                       " directory) holding a small example that builds. 'briefing new actor|topic|source"
+                       " NAME' adds content/<kind>s/<id>.yaml from a template, the id made from NAME; for"
+                       " a source, NAME is the article's file in seeds/ (or give --file). Never overwrites.")
+    p.add_argument("what", nargs="?", default=None, metavar="DIR|KIND", help="a folder, or actor, topic, source")
+    p.add_argument("name", nargs="?", default=None, metavar="NAME", help="the new item's name")
+    p.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
+                   help="the briefing folder to add to (default: the current directory)")
+    p.add_argument("--file", metavar="ARTICLE", help="for a source: its article in seeds/")
+    p.set_defaults(command="new", run=_run_new)
     return parser
 
 
@@ -124,7 +150,8 @@ def _root_option(p: argparse.ArgumentParser) -> None:
 
 def _run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, base_url=args.base_url,
-                           noindex=args.noindex)
+                           noindex=args.noindex, single_file=args.single_file, report=args.report,
+                           previous=args.previous)
     try:
         result = build(options)
     except ContentError as exc:
@@ -136,6 +163,10 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"Built {result.pages} pages ({result.files} files) into {result.out} in"
               f" {result.seconds:.2f} s: {result.written} written, {result.kept} unchanged,"
               f" {result.removed} removed.")
+        if args.single_file is not None:
+            print(f"Wrote the one-file briefing to {args.single_file}.")
+        if args.report:
+            print(f"Wrote the health report to {result.out / '_report' / 'index.html'} (do not publish it).")
     return EXIT_OK
 
 
@@ -174,12 +205,46 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    diagnostics = check(BuildOptions(root=args.root, drafts=args.drafts))
+    diagnostics, findings = check_health(BuildOptions(root=args.root, drafts=args.drafts))
     _report(diagnostics, sys.stdout)
     if any(d.severity == "error" for d in diagnostics):
         return EXIT_CONTENT
     if not diagnostics:
         print("No problems found.")
+    if not args.no_health:
+        _health(findings, sys.stdout)
+    return EXIT_OK
+
+
+def _health(findings: Sequence[health.Finding], stream: TextIO) -> None:
+    """The health section: advice, not problems; it never changes the exit status."""
+    if not findings:
+        print("Health: nothing to fix.", file=stream)
+        return
+    print(f"\nHealth: {_plural(len(findings), 'thing')} an editor could fix (the site builds as it is):",
+          file=stream)
+    for check, title in health.CHECKS.items():
+        group = [f for f in findings if f.check == check]
+        if group:
+            print(f"  {title} ({len(group)}):", file=stream)
+            for f in group:
+                print(f"    {f.location}: {f.message}", file=stream)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    if args.what in scaffold.KINDS:
+        if not args.name:
+            raise UsageError(f"give the new {args.what}'s name: briefing new {args.what} NAME")
+        path = scaffold.new_item(args.root, args.what, args.name, args.file)
+        print(f"Created {path}")
+        return EXIT_OK
+    if args.name is not None or args.file is not None:
+        raise UsageError("'briefing new DIR' takes only a folder; to add an item: briefing new actor|topic|source NAME")
+    root = Path(args.what) if args.what is not None else args.root
+    written = scaffold.new_briefing(root)
+    print(f"Created a briefing in {root} ({len(written)} files). Next:")
+    print(f"  briefing build --root {root}      then open {root / 'site' / 'index.html'}")
+    print(f"  briefing check --root {root}      report problems and what to improve")
     return EXIT_OK
 
 

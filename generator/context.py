@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import __version__, urls, visuals
+from generator.changes import Changes
+from generator.health import Finding
 from generator.markdown import Markdown
 from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
 
@@ -48,21 +50,31 @@ class SitePages:
     built on demand, so pages can be built (and rendered) in any order, in any
     process, with the same result."""
 
-    def __init__(self, site: Site, *, base_url: str = "", noindex: bool = False) -> None:
+    def __init__(self, site: Site, *, base_url: str = "", noindex: bool = False, changes: Changes | None = None,
+                 report: tuple[Sequence[Finding], Mapping[str, str]] | None = None) -> None:
+        """``changes`` (what changed since the previous edition) adds the "What's new"
+        page and the front page's notice; ``report`` (health findings and the checks'
+        descriptions) adds the editors' report page."""
         self.site = site
-        self._builder = _Builder(site, base_url, noindex)
+        self.changes = changes
+        self.report = report
+        self._builder = _Builder(site, base_url, noindex, changes)
 
     def plan(self) -> list[PageKey]:
         """Every page of the site, in a stable order."""
         site = self.site
         keys: list[PageKey] = [("home", ""), ("actor_index", ""), ("topic_index", ""), ("source_index", ""),
                                ("not_found", "")]
+        if self.changes is not None:
+            keys.append(("whatsnew", ""))
         if site.briefing.events:
             keys.append(("timeline", ""))
         keys.append(("search", ""))
         keys.extend(("actor", aid) for aid in site.actors)
         keys.extend(("topic", tid) for tid in site.topics)
         keys.extend(("source", sid) for sid in site.sources)
+        if self.report is not None:
+            keys.append(("report", ""))
         keys.extend([("sitemap", ""), ("feed", "")])
         return keys
 
@@ -76,6 +88,10 @@ class SitePages:
             return b.topic(site.topics[item])
         if kind == "source":
             return b.source(site.sources[item])
+        if kind == "whatsnew" and self.changes is not None:
+            return b.whatsnew(self.changes)
+        if kind == "report" and self.report is not None:
+            return b.report(*self.report)
         if kind == "sitemap":
             return b.sitemap([path_of(k) for k in self.plan() if path_of(k).endswith(".html")])
         page: Page = getattr(b, kind)()
@@ -89,13 +105,20 @@ def path_of(key: PageKey) -> str:
         return urls.item_page(f"{kind}s", item)
     return {"home": urls.HOME, "actor_index": urls.index_page("actors"), "topic_index": urls.index_page("topics"),
             "source_index": urls.index_page("sources"), "not_found": urls.NOT_FOUND, "timeline": urls.TIMELINE,
-            "search": urls.SEARCH, "sitemap": "sitemap.xml", "feed": "feed.xml"}[kind]
+            "search": urls.SEARCH, "sitemap": "sitemap.xml", "feed": "feed.xml",
+            "whatsnew": urls.WHATSNEW, "report": urls.REPORT}[kind]
 
 
-def pages(site: Site, *, base_url: str = "", noindex: bool = False) -> list[Page]:
+def pages(site: Site, *, base_url: str = "", noindex: bool = False, changes: Changes | None = None) -> list[Page]:
     """Every page of the site, built in order (small sites, tests, exports)."""
-    site_pages = SitePages(site, base_url=base_url, noindex=noindex)
+    site_pages = SitePages(site, base_url=base_url, noindex=noindex, changes=changes)
     return [site_pages.page(k) for k in site_pages.plan()]
+
+
+def report_page(site: Site, findings: Sequence[Finding], checks: Mapping[str, str], *,
+                base_url: str = "") -> Page:
+    """The editors' health report page (``_report/index.html``), marked noindex."""
+    return _Builder(site, base_url, False).report(findings, checks)
 
 
 def long_date(day: dt.date | None) -> str:
@@ -106,8 +129,9 @@ def long_date(day: dt.date | None) -> str:
 class _Builder:
     """Builds contexts for one site; holds only read-only lookups made once."""
 
-    def __init__(self, site: Site, base_url: str, noindex: bool) -> None:
+    def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None) -> None:
         self.site = site
+        self.changes = changes
         self.md = Markdown()
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.noindex = noindex
@@ -284,6 +308,7 @@ class _Builder:
             timeline_url=urls.relative(here, urls.TIMELINE),
             timeline_visual=self._timeline_visual(here),
             matrix=self._matrix(here),
+            changes_notice=self._changes_notice(here),
         )
 
     def _actor_row(self, here: str, actor: Actor) -> dict[str, Any]:
@@ -545,7 +570,7 @@ class _Builder:
     def sitemap(self, paths: Sequence[str]) -> Page:
         entries = [] if self.noindex else [
             {"loc": self._absolute(p) or p.removesuffix("index.html") or "./"} for p in paths
-            if p not in (urls.NOT_FOUND, urls.SEARCH)]
+            if p not in (urls.NOT_FOUND, urls.SEARCH, urls.REPORT)]
         return self._page("sitemap.xml", "sitemap.xml", "Sitemap", "", [], entries=entries,
                           lastmod=self.site.briefing.as_of.isoformat())
 
@@ -567,6 +592,71 @@ class _Builder:
         return self._page(here, "feed.xml", b.title, "", [], feed_id=feed_id,
                           updated=f"{b.as_of.isoformat()}T00:00:00Z", entries=entries,
                           self_url=self._absolute("feed.xml"), home_url=self._absolute(urls.HOME) or "./")
+
+    # ---------------------------------------------------------------- publishing (changes, report)
+
+    def _changes_notice(self, here: str) -> dict[str, Any] | None:
+        """The front page's "what's new" line, when there is a baseline and something changed."""
+        changes = self.changes
+        if changes is None or not changes.has_baseline or not changes.count:
+            return None
+        return {"since": long_date(dt.date.fromisoformat(changes.baseline_as_of))
+                if _is_date(changes.baseline_as_of) else changes.baseline_as_of,
+                "summary": ", ".join(changes.summary()), "url": urls.relative(here, urls.WHATSNEW)}
+
+    def whatsnew(self, changes: Changes) -> Page:
+        """What changed since the previous edition (see :mod:`generator.changes`)."""
+        here = urls.WHATSNEW
+        site = self.site
+
+        def item(kind: str, iid: str, label: str, exists: bool) -> dict[str, Any]:
+            url = urls.relative(here, urls.item_page(kind + "s", iid)) if exists else None
+            return {"kind": kind, "id": iid, "label": label, "url": url}
+
+        current = {c.key: c for c in site.claims}
+
+        def claim(cid: str, old: str, new: str) -> dict[str, Any]:
+            home = current.get(cid)
+            return {"id": cid, "old_html": self.md.inline(old) if old else "",
+                    "new_html": self.md.inline(new) if new else "",
+                    "url": urls.relative(here, f"{home.home}#{home.anchor}") if home and new else None,
+                    "where": self._claim_home_label(home) if home and new else ""}
+
+        exists = {"source": site.sources, "actor": site.actors, "topic": site.topics}
+        since = changes.baseline_as_of
+        return self._page(
+            here, "whatsnew.html", "What's new",
+            f"What changed since {since}." if since else "What changed since the previous edition.",
+            [("Briefing", urls.HOME)],
+            changes={
+                "has_baseline": changes.has_baseline,
+                "since": since,
+                "since_long": long_date(dt.date.fromisoformat(since)) if _is_date(since) else since,
+                "count": changes.count,
+                "summary": changes.summary(),
+                "added": [item(i.kind, i.id, i.label, i.id in exists[i.kind]) for i in changes.added],
+                "removed": [item(i.kind, i.id, i.label, False) for i in changes.removed],
+                "status": [{"title": s.title, "old": s.old, "new": s.new,
+                            "url": urls.relative(here, urls.item_page("topics", s.id))} for s in changes.status],
+                "claims_added": [claim(c.id, c.old, c.new) for c in changes.claims_added],
+                "claims_reworded": [claim(c.id, c.old, c.new) for c in changes.claims_reworded],
+                "claims_removed": [claim(c.id, c.old, c.new) for c in changes.claims_removed],
+            },
+        )
+
+    def report(self, findings: Sequence[Finding], checks: Mapping[str, str]) -> Page:
+        """The editors' health report: ``findings`` grouped under ``checks`` (check -> heading). Never indexed."""
+        here = urls.REPORT
+        groups = [{"check": check, "title": title,
+                   "findings": [{"location": str(f.location), "message": f.message,
+                              "url": urls.relative(here, f.page) if f.page else None}
+                             for f in findings if f.check == check]}
+                  for check, title in checks.items()]
+        page = self._page(here, "report.html", "Health report", "What an editor should fix.",
+                          [("Briefing", urls.HOME)], groups=groups, count=len(findings))
+        page.context["site"]["noindex"] = True
+        return page
+
 
 
 def _count(n: int, word: str) -> str:
@@ -599,3 +689,11 @@ def _clip(text: str, limit: int) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "briefing"
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

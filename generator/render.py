@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.context import PageKey, SitePages
+from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
 
 
@@ -82,18 +82,30 @@ class Renderer:
     root: Path
 
     def render(self, key: PageKey) -> RenderResult:
-        page = self.pages.page(key)
-        try:
-            text = self.env.get_template(page.template).render(page.context)
-        except jinja2.TemplateError as exc:
-            message = f"template error while rendering {page.path}: {exc.message or exc}"
-            return page.path, page.template, None, _error(exc, page.template, self.root, message)
-        except Exception as exc:
-            # Templates are code the editor may write; whatever they raise is a
-            # mistake in that template, reported with its line like any other.
-            message = f"template error while rendering {page.path}: {type(exc).__name__}: {exc}"
-            return page.path, page.template, None, _error(exc, page.template, self.root, message)
-        return page.path, page.template, text.encode("utf-8"), None
+        return _render(self.env, self.pages.page(key), self.root)
+
+
+def render_page(env: jinja2.Environment, page: Page, root: Path, diagnostics: Diagnostics) -> str:
+    """Render one page outside a site's plan (the one-file export); "" on a
+    template error, which is reported."""
+    _path, _template, data, error = _render(env, page, root)
+    if error is not None:
+        diagnostics.items.append(error)
+    return data.decode("utf-8") if data is not None else ""
+
+
+def _render(env: jinja2.Environment, page: Page, root: Path) -> RenderResult:
+    try:
+        text = env.get_template(page.template).render(page.context)
+    except jinja2.TemplateError as exc:
+        message = f"template error while rendering {page.path}: {exc.message or exc}"
+        return page.path, page.template, None, _error(exc, page.template, root, message)
+    except Exception as exc:
+        # Templates are code the editor may write; whatever they raise is a
+        # mistake in that template, reported with its line like any other.
+        message = f"template error while rendering {page.path}: {type(exc).__name__}: {exc}"
+        return page.path, page.template, None, _error(exc, page.template, root, message)
+    return page.path, page.template, text.encode("utf-8"), None
 
 
 def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1) -> dict[str, bytes]:

@@ -13,6 +13,9 @@ SEARCH = "search/index.html"
 SEARCH_INDEX = "pagefind"
 NOT_FOUND = "404.html"
 DATA = "data/briefing.json"
+WHATSNEW = "whatsnew/index.html"
+REPORT = "_report/index.html"
+"""The editors' health report (``build --report`` only; never in the sitemap or feed)."""
 ASSETS = "assets"
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,9 @@ class BuildOptions:
     drafts: bool = False
     base_url: str | None = None
     noindex: bool = False
+    search: bool = True
+    """Build the search index (Pagefind). ``check`` and the live preview skip it:
+    it is the slowest step on a small briefing, and a preview is read, not searched."""
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     """Processes to render with (large sites only; the output does not depend on it)."""
     single_file: Path | None = None
@@ -83,7 +88,7 @@ def build(options: BuildOptions) -> BuildResult:
     if site is not None and not diagnostics.has_errors():
         # Read the previous edition's data before anything is written over it.
         where = options.previous if options.previous is not None else options.out_dir
-        changes, previous = _changes(site, where, diagnostics)
+        changes, previous = _changes(site, where, options.drafts, diagnostics)
         files = render_site(site, options, diagnostics, changes=changes)
         if previous is not None:
             files[changes_mod.PREVIOUS] = _compact_json(previous)
@@ -104,6 +109,17 @@ def build(options: BuildOptions) -> BuildResult:
         seconds=time.perf_counter() - started,
         warnings=tuple(diagnostics.sorted()),
     )
+
+
+def preview_builder(options: BuildOptions) -> Callable[[Path], list[Diagnostic]]:
+    """The build the live preview runs after each save: into the folder it is
+    given, without the search index. Raises like :func:`build`."""
+    preview = dataclasses.replace(options, search=False)
+
+    def builder(out: Path) -> list[Diagnostic]:
+        return list(build(dataclasses.replace(preview, out=out)).warnings)
+
+    return builder
 
 
 def check(options: BuildOptions) -> list[Diagnostic]:
@@ -142,21 +158,22 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics,
     report = (health.findings(site), health.CHECKS) if options.report else None
     pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report)
     files = render.render_pages(render.Renderer(env, pages, options.root), diagnostics, jobs=options.jobs)
-    files["data/briefing.json"] = briefing_json(site).encode("utf-8")
+    files["data/briefing.json"] = briefing_json(site, drafts=options.drafts).encode("utf-8")
     for path, source in templates.assets():
         files[path] = source.read_bytes()
-    files.update(search.index_files(files, diagnostics))
+    if options.search:
+        files.update(search.index_files(files, diagnostics))
     _add_static(options.paths, files, diagnostics)
     return files
 
 
 # ---------------------------------------------------------------- publishing
 
-def _changes(site: Site, where: Path, diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
+def _changes(site: Site, where: Path, drafts: bool, diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
     """What changed since the previous edition found at ``where`` (a pure read), and
     that edition's data, which the new site carries along (``data/previous.json``)."""
-    current = briefing_data(site)
-    baseline = changes_mod.read_baseline(where, current["as_of"])
+    current = briefing_data(site, drafts=drafts)
+    baseline = changes_mod.read_baseline(where, current["as_of"], drafts=drafts)
     found, problems = changes_mod.compare(baseline.data, current)
     for problem in (*baseline.problems, *problems):
         diagnostics.warning(Location(str(changes_mod.previous_files(where)[0])), problem)

@@ -129,24 +129,28 @@ def previous_files(where: Path) -> tuple[Path, Path]:
     return where, where.parent / Path(PREVIOUS).name
 
 
-def read_baseline(where: Path, as_of: str) -> Baseline:
+def read_baseline(where: Path, as_of: str, *, drafts: bool = False) -> Baseline:
     """The baseline for a build of edition ``as_of``, given the previous site
     folder or its ``briefing.json`` (see the module docstring). Never raises: an
-    unreadable file is a problem, not an error."""
+    unreadable file is a problem, not an error.
+
+    A build without drafts never takes data that included drafts as its baseline:
+    the "What's new" page and the carried ``data/previous.json`` would publish them.
+    """
     current_file, carried_file = previous_files(where)
-    previous, problem = _read_json(current_file)
+    previous, problem = _read_json(current_file, drafts)
     problems = [problem] if problem else []
     if previous is None:
         return Baseline(None, tuple(problems))
     if previous.get("as_of") != as_of:
         return Baseline(previous, tuple(problems))
-    carried, problem = _read_json(carried_file)
+    carried, problem = _read_json(carried_file, drafts)
     if problem:
         problems.append(problem)
     return Baseline(carried if carried is not None else previous, tuple(problems))
 
 
-def _read_json(path: Path) -> tuple[dict[str, Any] | None, str]:
+def _read_json(path: Path, drafts: bool) -> tuple[dict[str, Any] | None, str]:
     try:
         if path.stat().st_size > _MAX_BYTES:
             return None, f"{path} is too large to compare with; \"What's new\" starts afresh"
@@ -157,6 +161,9 @@ def _read_json(path: Path) -> tuple[dict[str, Any] | None, str]:
         return None, f"cannot read the previous build's data {path} ({exc}); \"What's new\" starts afresh"
     if not isinstance(data, dict) or not isinstance(data.get("as_of"), str):
         return None, f"the previous build's data {path} is not briefing data; \"What's new\" starts afresh"
+    if data.get("drafts") is True and not drafts:
+        return None, (f"the previous build ({path}) included drafts, so it is not compared with (that would"
+                      " publish them); \"What's new\" starts afresh")
     return data, ""
 
 

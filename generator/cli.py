@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__, health, scaffold
-from generator.build import BuildOptions, build, check_health
+from generator.build import BuildOptions, build, check_health, preview_builder
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -171,16 +171,13 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    import dataclasses
     import webbrowser
 
     from generator.render import builtin_templates
     from generator.serve import DevServer
 
     options = BuildOptions(root=args.root, drafts=args.drafts)
-
-    def builder(out: Path) -> list[Diagnostic]:
-        return list(build(dataclasses.replace(options, out=out)).warnings)
+    builder = preview_builder(options)
 
     paths = options.paths
     if not paths.content.is_dir():
@@ -205,7 +202,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    diagnostics, findings = check_health(BuildOptions(root=args.root, drafts=args.drafts))
+    diagnostics, findings = check_health(BuildOptions(root=args.root, drafts=args.drafts, search=False))
     _report(diagnostics, sys.stdout)
     if any(d.severity == "error" for d in diagnostics):
         return EXIT_CONTENT

@@ -17,18 +17,20 @@ from typing import Any
 from generator.model import Citation, Claim, Site
 
 
-def briefing_json(site: Site) -> str:
+def briefing_json(site: Site, *, drafts: bool = False) -> str:
     """The JSON text (compact UTF-8 JSON and a trailing newline)."""
     # Compact, because json's C encoder only runs without indent (pretty-printing
     # took seconds on large briefings); ``python -m json.tool`` makes it readable.
-    return json.dumps(briefing_data(site), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(briefing_data(site, drafts=drafts), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def briefing_data(site: Site) -> dict[str, Any]:
-    """The briefing as one JSON-ready object."""
+def briefing_data(site: Site, *, drafts: bool = False) -> dict[str, Any]:
+    """The briefing as one JSON-ready object. ``drafts`` records that the build
+    included drafts, so that a public build never takes it as its baseline."""
     b = site.briefing
     return {
         "title": b.title,
+        "drafts": drafts,
         "subtitle": b.subtitle,
         "as_of": b.as_of.isoformat(),
         "language": b.language,

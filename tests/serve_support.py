@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import io
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build
+from generator.build import BuildOptions, preview_builder
 from generator.errors import Diagnostic
 from generator.serve import DevServer
 
@@ -44,12 +43,7 @@ def set_summary(root: Path, text: str) -> None:
 
 def real_builder(root: Path) -> Callable[[Path], list[Diagnostic]]:
     """The builder ``briefing serve`` uses."""
-    options = BuildOptions(root=root)
-
-    def builder(out: Path) -> list[Diagnostic]:
-        return list(build(dataclasses.replace(options, out=out)).warnings)
-
-    return builder
+    return preview_builder(BuildOptions(root=root))
 
 
 def start_server(root: Path, builder: Callable[[Path], list[Diagnostic]] | None = None,

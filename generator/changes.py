@@ -12,10 +12,11 @@ another machine is enough to get the same "What's new".
 * when the previous build speaks for a different ``as_of``, it is the baseline;
 * when it speaks for the same ``as_of`` (a rebuild of the same edition), the
   baseline it used is kept: the build carries it in ``data/previous.json``;
-* a previous build of the same edition without ``data/previous.json`` is the
-  baseline itself (the first rebuild of a first edition).
+* a previous build of the same edition without ``data/previous.json`` had no
+  baseline (the first edition built here), and neither does this build.
 
-Rebuilding without edits therefore never empties "What's new".
+Rebuilding without edits therefore never empties "What's new", and rewrites
+nothing: a no-change rebuild is byte-identical to the build before it.
 
 **How claims are matched.** Claim ids are positions (``briefing/kp-2``), so a
 claim inserted at the top shifts every id after it. Claims are matched in two
@@ -144,10 +145,13 @@ def read_baseline(where: Path, as_of: str, *, drafts: bool = False) -> Baseline:
         return Baseline(None, tuple(problems))
     if previous.get("as_of") != as_of:
         return Baseline(previous, tuple(problems))
+    # The same edition: keep the baseline it was compared with. An edition that
+    # had none (its first build) keeps having none, so that rebuilding without
+    # changes rewrites nothing.
     carried, problem = _read_json(carried_file, drafts)
     if problem:
         problems.append(problem)
-    return Baseline(carried if carried is not None else previous, tuple(problems))
+    return Baseline(carried, tuple(problems))
 
 
 def _read_json(path: Path, drafts: bool) -> tuple[dict[str, Any] | None, str]:

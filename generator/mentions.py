@@ -8,8 +8,8 @@ are found the same way, by a :class:`PhraseMatcher` built once over all phrases:
   ``Trumpet`` does not;
 * one leftmost-longest pass: of overlapping matches the one that starts first
   wins, and of those the longest (``Melania Trump``, not ``Trump``);
-* ``’`` and ``'`` are the same character, and a run of white space in a phrase
-  matches any run of white space in the text.
+* ``’`` and ``'`` are the same character; everything else, white space
+  included, must be as written (the contract's "occurs as a whole phrase").
 
 The matcher compiles every phrase into a single trie-shaped regular expression,
 so a search costs one pass over the text however many phrases there are.
@@ -40,7 +40,6 @@ _NOT_BEFORE_ALNUM = r"(?![^\W_])"
 # lower-cased text: 1.7x slower), so it is used for case-sensitive matching only.
 _NOT_AFTER_ALNUM_1 = r"(?<![^\W_].)"
 _RSQUO = "\u2019"  # ’, the apostrophe of typeset text
-_WHITESPACE = re.compile(r"\s+")
 
 
 def phrase_key(phrase: str, ignore_case: bool) -> str:
@@ -68,9 +67,9 @@ def _match_form(text: str, ignore_case: bool) -> str:
 
 
 def _phrase_form(phrase: str, ignore_case: bool) -> str:
-    """The form a phrase is stored under in the trie: white space runs are one
-    space (matched as ``\\s+``), then :func:`_match_form`."""
-    return _match_form(" ".join(phrase.split()), ignore_case)
+    """The form a phrase is stored under in the trie: its ends stripped, then
+    :func:`_match_form`."""
+    return _match_form(phrase.strip(), ignore_case)
 
 
 class PhraseMatcher:
@@ -106,7 +105,7 @@ class PhraseMatcher:
             return []
         spans: list[Span] = []
         for m in self._pattern.finditer(_match_form(text, self._ignore_case)):
-            form = _WHITESPACE.sub(" ", m.group())
+            form = m.group()
             spans.append(Span(m.start(), m.end(), self._owners[form]))
         return spans
 
@@ -178,6 +177,5 @@ def _trie_regex(phrases: Iterable[str], after_first: str) -> str:
 
 
 def _char_regex(ch: str) -> str:
-    """One trie edge: a space in a phrase stands for any run of white space.
-    Possessive, because the next edge is never white space."""
-    return r"\s++" if ch == " " else re.escape(ch)
+    """One trie edge: the character itself."""
+    return re.escape(ch)

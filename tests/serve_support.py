@@ -69,7 +69,7 @@ def served(briefing: Path) -> Iterator[tuple[DevServer, io.StringIO]]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one Playwright at a time: other modules start their own
 def chromium() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium is missing (apt-get install"

@@ -29,7 +29,7 @@ from tests.serve_support import (
     write_briefing,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 10_000
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import changes as changes_mod
-from generator import context, health, output, render, search, single
+from generator import context, fingerprint, health, output, render, search, single
 from generator.changes import Changes
 from generator.data import briefing_data, briefing_json
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
@@ -81,6 +81,9 @@ def build(options: BuildOptions) -> BuildResult:
         single.check_target(options.single_file, options.out_dir)
     if options.previous is not None and not options.previous.exists():
         raise UsageError(f"--previous {options.previous}: no such file or folder")
+    key = _fingerprint(options)
+    if key is not None and (previous_build := output.reusable(options.out_dir, key)) is not None:
+        return _reused(options, previous_build, started)
     diagnostics = Diagnostics()
     site = load_site(options, diagnostics)
     files: dict[str, bytes] = {}
@@ -96,7 +99,8 @@ def build(options: BuildOptions) -> BuildResult:
             one_file = _single_file(site, options, diagnostics, changes)
     if site is None or diagnostics.has_errors():
         raise ContentError(diagnostics.sorted())
-    written = output.write_site(options.out_dir, files)
+    warnings = diagnostics.sorted()
+    written = output.write_site(options.out_dir, files, inputs=key, warnings=[_as_data(d) for d in warnings])
     if options.single_file is not None:
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
@@ -107,8 +111,38 @@ def build(options: BuildOptions) -> BuildResult:
         kept=written.kept,
         removed=written.removed,
         seconds=time.perf_counter() - started,
-        warnings=tuple(diagnostics.sorted()),
+        warnings=tuple(warnings),
     )
+
+
+def _fingerprint(options: BuildOptions) -> str | None:
+    """The hash of everything this build is made from, or None when the output
+    also depends on something outside it (``--previous``, ``--single-file``)."""
+    if options.previous is not None or options.single_file is not None:
+        return None
+    values = {"drafts": options.drafts, "base_url": options.base_url, "noindex": options.noindex,
+              "search": options.search, "report": options.report}
+    return fingerprint.inputs(options.root, render.builtin_templates(), values)
+
+
+def _reused(options: BuildOptions, previous: dict[str, Any], started: float) -> BuildResult:
+    """The result of a build whose inputs are those of the site already in place:
+    nothing is read, rendered or written (its warnings are repeated)."""
+    files = previous["files"]
+    warnings = tuple(_from_data(w) for w in previous.get("warnings", []) if isinstance(w, dict))
+    return BuildResult(out=options.out_dir, pages=sum(1 for p in files if p.endswith(".html")), files=len(files),
+                       written=0, kept=len(files), removed=0, seconds=time.perf_counter() - started,
+                       warnings=warnings)
+
+
+def _as_data(d: Diagnostic) -> dict[str, object]:
+    return {"path": d.location.path, "line": d.location.line, "column": d.location.column,
+            "severity": d.severity, "message": d.message}
+
+
+def _from_data(data: dict[str, Any]) -> Diagnostic:
+    where = Location(str(data.get("path", "")), int(data.get("line", 0)), int(data.get("column", 0)))
+    return Diagnostic(where, "error" if data.get("severity") == "error" else "warning", str(data.get("message", "")))
 
 
 def preview_builder(options: BuildOptions) -> Callable[[Path], list[Diagnostic]]:
@@ -142,10 +176,10 @@ def check_health(options: BuildOptions) -> tuple[list[Diagnostic], list[health.F
 
 def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
     """Read, model and resolve: the briefing folder as a resolved :class:`Site`."""
-    content = load(options.paths, diagnostics)
+    content = load(options.paths, diagnostics, jobs=options.jobs)
     if content is None:
         return None
-    return resolve(content, diagnostics, drafts=options.drafts)
+    return resolve(content, diagnostics, drafts=options.drafts, jobs=options.jobs)
 
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics,

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from generator import fields, reader, schema
-from generator.errors import Diagnostics, Location
+from generator.errors import Diagnostic, Diagnostics, Location
 from generator.model import Actor, Briefing, Content, Source, Topic
+from generator.parallel import fork_map
 from generator.yamlload import Node, load_yaml
 
 T = TypeVar("T")
@@ -62,9 +63,10 @@ class BriefingPaths:
             return path.as_posix()
 
 
-def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
-    """Read a whole briefing folder. Returns None when ``briefing.yaml`` cannot be
-    used at all; otherwise every readable record, drafts included."""
+def load(paths: BriefingPaths, diagnostics: Diagnostics, *, jobs: int = 1) -> Content | None:
+    """Read a whole briefing folder (large ones on ``jobs`` processes). Returns None
+    when ``briefing.yaml`` cannot be used at all; otherwise every readable record,
+    drafts included."""
     briefing_file = paths.content / "briefing.yaml"
     if not briefing_file.is_file():
         where = Location(paths.rel(briefing_file))
@@ -78,11 +80,11 @@ def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
     readable, node = _read_yaml(paths, briefing_file, diagnostics)
     briefing = (schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
                 if readable else None)
-    sources = _read_kind(paths, "sources", schema.read_source, diagnostics)
-    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics)
-    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics)
+    sources = _read_kind(paths, "sources", schema.read_source, diagnostics, jobs)
+    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics, jobs)
+    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics, jobs)
     drop = reader.compile_drop(briefing.drop if briefing else ())
-    sources = _read_articles(paths, sources, drop, diagnostics)
+    sources = _read_articles(paths, sources, drop, diagnostics, jobs)
     if briefing is None:
         return None
     return Content(briefing=briefing, sources=sources, actors=actors, topics=topics)
@@ -93,28 +95,43 @@ def _read_kind(
     kind: str,
     read: Callable[[Node | None, str, Location, Diagnostics], T | None],
     diagnostics: Diagnostics,
+    jobs: int,
 ) -> dict[str, T]:
-    folder = paths.content / kind
+    def one(path: Path) -> tuple[str, T | None, list[Diagnostic]]:
+        found = Diagnostics()
+        return path.stem, _read_record(paths, kind, read, path, found), found.items
+
     records: dict[str, T] = {}
-    for path in _files(paths, folder, diagnostics):
-        where = Location(paths.rel(path))
-        if path.suffix == ".yml":
-            diagnostics.error(where, f"rename to '{path.stem}.yaml': content files end in .yaml")
-            continue
-        if path.suffix != ".yaml":
-            diagnostics.warning(where, f"ignored: content/{kind}/ holds only .yaml files")
-            continue
-        problem = fields.id_problem(path.stem)
-        if problem:
-            diagnostics.error(where, f"bad file name: {problem}")
-            continue
-        readable, node = _read_yaml(paths, path, diagnostics)
-        if not readable:
-            continue
-        record = read(node, path.stem, where, diagnostics)
+    for stem, record, found in fork_map(one, _files(paths, paths.content / kind, diagnostics), jobs=jobs):
+        diagnostics.extend(found)
         if record is not None:
-            records[path.stem] = record
+            records[stem] = record
     return dict(sorted(records.items()))
+
+
+def _read_record(
+    paths: BriefingPaths,
+    kind: str,
+    read: Callable[[Node | None, str, Location, Diagnostics], T | None],
+    path: Path,
+    diagnostics: Diagnostics,
+) -> T | None:
+    """One content file as a record, or None (with its problems reported)."""
+    where = Location(paths.rel(path))
+    if path.suffix == ".yml":
+        diagnostics.error(where, f"rename to '{path.stem}.yaml': content files end in .yaml")
+        return None
+    if path.suffix != ".yaml":
+        diagnostics.warning(where, f"ignored: content/{kind}/ holds only .yaml files")
+        return None
+    problem = fields.id_problem(path.stem)
+    if problem:
+        diagnostics.error(where, f"bad file name: {problem}")
+        return None
+    readable, node = _read_yaml(paths, path, diagnostics)
+    if not readable:
+        return None
+    return read(node, path.stem, where, diagnostics)
 
 
 def _files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
@@ -204,11 +221,12 @@ def _read_articles(
     sources: dict[str, Source],
     drop: Sequence[re.Pattern[str]],
     diagnostics: Diagnostics,
+    jobs: int,
 ) -> dict[str, Source]:
     """Each source with its article's blocks; warns about seeds no source names."""
     seeds = {p.name: p for p in _files(paths, paths.seeds, diagnostics)}
     named: dict[str, str] = {}
-    out: dict[str, Source] = {}
+    todo: list[tuple[Source, Path]] = []
     for sid, source in sources.items():
         if source.file in named:
             diagnostics.error(source.at, f"file '{source.file}' is already the article of source"
@@ -220,19 +238,35 @@ def _read_articles(
             diagnostics.error(source.at, f"article 'seeds/{source.file}' not found"
                                          f"{_did_you_mean_file(source.file, seeds)}")
             continue
-        text = read_text(paths, path, MAX_ARTICLE_BYTES, diagnostics)
-        if text is None:
-            continue
-        blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
-        if not any(b.n is not None for b in blocks):
-            diagnostics.warning(Location(paths.rel(path)), "the article has no paragraphs")
-        out[sid] = replace(source, blocks=tuple(blocks))
+        todo.append((source, path))
+
+    def one(item: tuple[Source, Path]) -> tuple[Source | None, list[Diagnostic]]:
+        found = Diagnostics()
+        return _with_article(paths, *item, drop, found), found.items
+
+    out: dict[str, Source] = {}
+    for read, found in fork_map(one, todo, jobs=jobs):
+        diagnostics.extend(found)
+        if read is not None:
+            out[read.id] = read
     for name, path in seeds.items():
         if name not in named and path.suffix in (".txt", ".md"):
             diagnostics.warning(Location(paths.rel(path)), "no source names this article, so it is"
                                                            " not published; add content/sources/"
                                                            f"<id>.yaml with 'file: {name}'")
     return out
+
+
+def _with_article(paths: BriefingPaths, source: Source, path: Path, drop: Sequence[re.Pattern[str]],
+                  diagnostics: Diagnostics) -> Source | None:
+    """The source with its article read into blocks, or None if it cannot be read."""
+    text = read_text(paths, path, MAX_ARTICLE_BYTES, diagnostics)
+    if text is None:
+        return None
+    blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
+    if not any(b.n is not None for b in blocks):
+        diagnostics.warning(Location(paths.rel(path)), "the article has no paragraphs")
+    return replace(source, blocks=tuple(blocks))
 
 
 def _did_you_mean_file(name: str, seeds: dict[str, Path]) -> str:

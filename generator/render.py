@@ -8,7 +8,6 @@ the built-in ones, so a user overrides a template by giving a file its name.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import jinja2
 
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
+from generator.parallel import fork_map
 
 
 def builtin_templates() -> Path:
@@ -126,28 +126,10 @@ def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1)
 
 
 def _results(renderer: Renderer, keys: list[PageKey], jobs: int) -> Iterator[RenderResult]:
-    if jobs <= 1 or len(keys) < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
-        yield from map(renderer.render, keys)
-        return
-    for name in {renderer.pages.page(k).template for k in keys[:8]}:
-        renderer.env.get_template(name)  # compile once, before the workers fork
-    # Fork shares the resolved site with the workers without pickling it; each
-    # worker keeps the renderer it inherited in a process-local variable.
-    with mp.get_context("fork").Pool(jobs, initializer=_init_worker, initargs=(renderer,)) as pool:
-        yield from pool.imap(_render_in_worker, keys, chunksize=_CHUNK)
-
-
-_worker_renderer: Renderer | None = None
-
-
-def _init_worker(renderer: Renderer) -> None:
-    global _worker_renderer  # one per worker process, set once at its start
-    _worker_renderer = renderer
-
-
-def _render_in_worker(key: PageKey) -> RenderResult:
-    assert _worker_renderer is not None
-    return _worker_renderer.render(key)
+    if jobs > 1 and len(keys) >= PARALLEL_MIN_PAGES:
+        for name in {renderer.pages.page(k).template for k in keys[:8]}:
+            renderer.env.get_template(name)  # compile once, before the workers fork
+    return fork_map(renderer.render, keys, jobs=jobs, chunksize=_CHUNK, min_items=PARALLEL_MIN_PAGES)
 
 
 def _error(exc: Exception, name: str, root: Path, message: str) -> Diagnostic:

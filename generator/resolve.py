@@ -29,6 +29,18 @@ from generator.model import (
     Span,
     Topic,
 )
+from generator.parallel import fork_map
+
+
+@dataclass(frozen=True, slots=True)
+class _TextFacts:
+    """What one source's text yields: its folded blocks (for quotes), and the
+    actor mentions and topic-keyword hits per numbered block."""
+
+    source: str
+    folded: list[tuple[int, str]]
+    mentions: dict[int, tuple[Span, ...]]
+    passages: dict[int, tuple[Span, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,29 +55,38 @@ class _Scope:
     folded: Mapping[str, Sequence[tuple[int, str]]]
 
 
-def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False) -> Site:
+def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False, jobs: int = 1) -> Site:
     """Resolve every reference of ``content``; problems go into ``diagnostics``.
 
     With ``drafts`` false, draft items are left out, and references to them are
-    dropped with a warning. The returned site is meaningful only when no error
-    was reported.
+    dropped with a warning. The per-source text work (folding, mentions, keyword
+    passages) runs on ``jobs`` processes for large briefings. The returned site
+    is meaningful only when no error was reported.
     """
-    scope = _Scope(
-        content=content,
-        published_sources=_published(content.sources.values(), drafts),
-        published_actors=_published(content.actors.values(), drafts),
-        published_topics=_published(content.topics.values(), drafts),
-        folded={sid: fold_source(s) for sid, s in content.sources.items()},
-    )
-    actors = {a.id: a for a in content.actors.values() if a.id in scope.published_actors}
-    topics = {t.id: t for t in content.topics.values() if t.id in scope.published_topics}
-    sources = {s.id: s for s in content.sources.values() if s.id in scope.published_sources}
+    published_sources = _published(content.sources.values(), drafts)
+    published_actors = _published(content.actors.values(), drafts)
+    published_topics = _published(content.topics.values(), drafts)
+    actors = {a.id: a for a in content.actors.values() if a.id in published_actors}
+    topics = {t.id: t for t in content.topics.values() if t.id in published_topics}
+    sources = {s.id: s for s in content.sources.values() if s.id in published_sources}
 
     actor_matcher = _actor_matcher(actors.values(), diagnostics)
     topic_matcher = _matcher([(k, t.id) for t in topics.values() for k in t.keywords], True,
                              "content/topics/", diagnostics)
-    mentions = _find(sources.values(), actor_matcher)
-    passages = _find(sources.values(), topic_matcher)
+
+    def analyse(source: Source) -> _TextFacts:
+        # Drafts are folded too, so that their citations are checked; only
+        # published sources are searched for mentions and keywords.
+        searched = source.id in published_sources
+        return _TextFacts(source.id, fold_source(source),
+                          _find(source, actor_matcher) if searched else {},
+                          _find(source, topic_matcher) if searched else {})
+
+    facts = list(fork_map(analyse, list(content.sources.values()), jobs=jobs, chunksize=64))
+    scope = _Scope(content, published_sources, published_actors, published_topics,
+                   folded={f.source: f.folded for f in facts})
+    mentions = {f.source: f.mentions for f in facts if f.source in published_sources}
+    passages = {f.source: f.passages for f in facts if f.source in published_sources}
 
     briefing = content.briefing
     briefing = replace(
@@ -139,16 +160,10 @@ def _matcher(pairs: list[tuple[str, str]], ignore_case: bool, where: str,
         return PhraseMatcher([], ignore_case=ignore_case)
 
 
-def _find(sources: Iterable[Source], matcher: PhraseMatcher) -> dict[str, dict[int, tuple[Span, ...]]]:
-    """Spans per numbered block of each source; headings are not searched."""
-    found: dict[str, dict[int, tuple[Span, ...]]] = {}
-    for source in sources:
-        per_block = {}
-        for block in source.blocks:
-            if block.n is not None and (spans := matcher.find(block.text)):
-                per_block[block.n] = tuple(spans)
-        found[source.id] = per_block
-    return found
+def _find(source: Source, matcher: PhraseMatcher) -> dict[int, tuple[Span, ...]]:
+    """Spans per numbered block of a source; headings are not searched."""
+    return {block.n: tuple(spans) for block in source.blocks
+            if block.n is not None and (spans := matcher.find(block.text))}
 
 
 def _claims(claims: Iterable[Claim], scope: _Scope, diagnostics: Diagnostics, home: str) -> tuple[Claim, ...]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from generator.model import Block
 from generator.reader import DEFAULT_DROP, clean, compile_drop, read_markdown, read_txt
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"  # the repo's seed articles
 DROP = compile_drop([])
 BODY = "This is a body sentence of the article."
 

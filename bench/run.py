@@ -51,7 +51,7 @@ def edit(article: Path) -> None:
         f.write("\nOne more paragraph, added to time an incremental rebuild.\n")
 
 
-def bench_size(n: int, work: Path, runs: int, briefing: list[str]) -> dict[str, tuple[float, float]]:
+def bench_size(n: int, work: Path, runs: int, briefing: list[str], extra: list[str]) -> dict[str, tuple[float, float]]:
     corpus = work / f"corpus-{n}"
     if not (corpus / "briefing" / "content" / "briefing.yaml").is_file():
         print(f"# generating {n} articles into {corpus}", flush=True)
@@ -63,7 +63,7 @@ def bench_size(n: int, work: Path, runs: int, briefing: list[str]) -> dict[str, 
         shutil.rmtree(src, ignore_errors=True)
         shutil.copytree(corpus / "briefing", src)
         out = src / "site"
-        cmd = [*briefing, "build", "--quiet", "--root", str(src), "--out", str(out)]
+        cmd = [*briefing, "build", "--quiet", *extra, "--root", str(src), "--out", str(out)]
         results["cold"].append(measure(cmd, work / f"cold-{n}-{i}.log"))
         results["no-change"].append(measure(cmd, work / f"nochange-{n}-{i}.log"))
         edit(src / "seeds" / "art-00001.txt")
@@ -92,17 +92,19 @@ def main() -> None:
     ap.add_argument("--articles", type=int, nargs="+", default=[1000])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--peers", action="store_true", help="also time Hugo and Pelican with peers.sh")
+    ap.add_argument("--no-search", action="store_true", help="build without the search index, as Hugo does")
     ap.add_argument("--work", type=Path, default=Path("/tmp/briefing-bench"))
     ap.add_argument("--briefing", default=str(Path(sys.executable).parent / "briefing"),
                     help="the briefing command to time (default: the one next to this Python)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     cmd = [args.briefing] if os.path.exists(args.briefing) else [sys.executable, "-m", "generator"]
+    extra = ["--no-search"] if args.no_search else []
     print(f"# {subprocess.run([*cmd, '--version'], capture_output=True, text=True).stdout.strip()};"
           f" Python {sys.version.split()[0]}; {os.cpu_count()} cores; median of {args.runs} runs")
     rows = []
     for n in args.articles:
-        ours = bench_size(n, args.work, args.runs, cmd)
+        ours = bench_size(n, args.work, args.runs, cmd, extra)
         theirs = peers(n, args.work) if args.peers else {}
         rows.append((n, ours, theirs))
     print(f"\n{'articles':>8} {'case':<10} {'briefing s':>10} {'RSS MiB':>8} {'Hugo s':>7} {'ratio':>6}"

@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
                    " and Open Graph URLs absolute; overrides base_url in briefing.yaml")
     p.add_argument("--noindex", action="store_true",
                    help="ask search engines not to index the site (not access control)")
+    p.add_argument("--no-search", action="store_true",
+                   help="skip the full-text search index (faster on very large briefings; the search"
+                   " page then says search is unavailable)")
     p.add_argument("--single-file", type=Path, metavar="FILE",
                    help="also write the whole briefing as one self-contained HTML file (to mail, share"
                    " or read offline)")
@@ -150,7 +153,8 @@ def _root_option(p: argparse.ArgumentParser) -> None:
 
 def _run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, base_url=args.base_url,
-                           noindex=args.noindex, single_file=args.single_file, report=args.report,
+                           noindex=args.noindex, search=not args.no_search, single_file=args.single_file,
+                           report=args.report,
                            previous=args.previous)
     try:
         result = build(options)

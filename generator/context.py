@@ -30,6 +30,7 @@ KIND_LABELS = {"person": "Person", "organisation": "Organisation", "country": "C
 # first ones per source and says how many more there are, so it stays readable.
 MAX_PASSAGES_PER_PAGE = 200
 MAX_CLAIMS_PER_PAGE = 100
+MAX_GRAPH_ACTORS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,13 +401,20 @@ class _Builder:
         site = self.site
         if not site.actors:
             return None
+        # A drawing stays readable (and its layout cheap) only up to a few dozen
+        # actors: the most-mentioned ones are drawn, every actor is in the table.
+        drawn = sorted(site.actors.values(), key=lambda a: (-len(site.actor_mentions.get(a.id, ())), a.id))
+        drawn_ids = {a.id for a in drawn[:MAX_GRAPH_ACTORS]}
         nodes = [visuals.Node(a.id, a.name, a.kind, len(site.actor_mentions.get(a.id, ())))
-                 for a in site.actors.values()]
-        affiliated = {(a.id, a.affiliation.id) for a in site.actors.values() if a.affiliation}
+                 for a in site.actors.values() if a.id in drawn_ids]
+        affiliated = {(a.id, a.affiliation.id) for a in site.actors.values()
+                      if a.affiliation and a.id in drawn_ids and a.affiliation.id in drawn_ids}
         edges = [visuals.Edge(a, b, "affiliation", 1) for a, b in sorted(affiliated)]
         linked = {frozenset(p) for p in affiliated}
+        co_mentions = {a: [(b, n) for b, n in pairs if b in drawn_ids]
+                       for a, pairs in site.co_mentions.items() if a in drawn_ids}
         edges += [visuals.Edge(a, b, "co-mention", n)
-                  for a, b, n in visuals.strongest_edges(site.co_mentions)
+                  for a, b, n in visuals.strongest_edges(co_mentions)
                   if frozenset((a, b)) not in linked]
         shape = visuals.relationship_graph(nodes, edges)
         for node in shape["nodes"]:
@@ -421,7 +429,7 @@ class _Builder:
                 "with": [self._actor_link(here, other) | {"count": count}
                          for other, count in site.co_mentions.get(actor.id, ())[:3]],
             })
-        return shape | {"rows": rows,
+        return shape | {"rows": rows, "drawn": len(nodes), "total": len(site.actors),
                         "co_mentions": sum(1 for e in edges if e.kind == "co-mention")}
 
     def _matrix(self, here: str) -> dict[str, Any] | None:

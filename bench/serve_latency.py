@@ -14,7 +14,6 @@ Measured figures are in docs/serve.md.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import re
 import shutil
@@ -29,8 +28,7 @@ from playwright.sync_api import expect, sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.build import BuildOptions, build  # noqa: E402
-from generator.errors import Diagnostic  # noqa: E402
+from generator.build import BuildOptions, preview_builder  # noqa: E402
 from generator.serve import DevServer  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,10 +51,7 @@ def main() -> None:
 
 
 def run(root: Path, saves: int) -> None:
-    options = BuildOptions(root=root)
-
-    def builder(out: Path) -> list[Diagnostic]:
-        return list(build(dataclasses.replace(options, out=out)).warnings)
+    builder = preview_builder(BuildOptions(root=root))  # exactly what `briefing serve` runs
 
     yaml = root / "content/briefing.yaml"
     original = yaml.read_text(encoding="utf-8")

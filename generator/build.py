@@ -82,8 +82,8 @@ def build(options: BuildOptions) -> BuildResult:
     if options.previous is not None and not options.previous.exists():
         raise UsageError(f"--previous {options.previous}: no such file or folder")
     key = _fingerprint(options)
-    if key is not None and (previous_build := output.reusable(options.out_dir, key)) is not None:
-        return _reused(options, previous_build, started)
+    if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
+        return _reused(options, known, started)
     diagnostics = Diagnostics()
     site = load_site(options, diagnostics)
     files: dict[str, bytes] = {}
@@ -100,7 +100,9 @@ def build(options: BuildOptions) -> BuildResult:
     if site is None or diagnostics.has_errors():
         raise ContentError(diagnostics.sorted())
     warnings = diagnostics.sorted()
-    written = output.write_site(options.out_dir, files, inputs=key, warnings=[_as_data(d) for d in warnings])
+    written = output.write_site(options.out_dir, files)
+    if key is not None:
+        fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
     if options.single_file is not None:
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
@@ -125,11 +127,11 @@ def _fingerprint(options: BuildOptions) -> str | None:
     return fingerprint.inputs(options.root, render.builtin_templates(), values)
 
 
-def _reused(options: BuildOptions, previous: dict[str, Any], started: float) -> BuildResult:
+def _reused(options: BuildOptions, warnings_data: list[dict[str, Any]], started: float) -> BuildResult:
     """The result of a build whose inputs are those of the site already in place:
     nothing is read, rendered or written (its warnings are repeated)."""
-    files = previous["files"]
-    warnings = tuple(_from_data(w) for w in previous.get("warnings", []) if isinstance(w, dict))
+    files = [p.name for p in options.out_dir.rglob("*") if p.is_file() and p.name != output.MARKER]
+    warnings = tuple(_from_data(w) for w in warnings_data)
     return BuildResult(out=options.out_dir, pages=sum(1 for p in files if p.endswith(".html")), files=len(files),
                        written=0, kept=len(files), removed=0, seconds=time.perf_counter() - started,
                        warnings=warnings)

@@ -52,3 +52,57 @@ def _files(folder: Path) -> Iterator[tuple[str, Path]]:
         for name in sorted(names):
             path = Path(top) / name
             yield path.relative_to(folder).as_posix(), path
+
+
+# ---------------------------------------------------------------- the record of the last build
+#
+# Kept in ROOT/.briefing-cache/, never in the site: its warnings may name drafts.
+
+CACHE_DIR = ".briefing-cache"
+
+
+def _record_path(root: Path, out: Path) -> Path:
+    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    return root / CACHE_DIR / f"build-{name}.json"
+
+
+def _stats(out: Path) -> dict[str, list[int]] | None:
+    """Size and mtime of every file of the site in ``out``, or None if it has none."""
+    if not out.is_dir():
+        return None
+    found = {rel: [path.stat().st_size, path.stat().st_mtime_ns] for rel, path in _files(out)}
+    return found or None
+
+
+def remember(root: Path, out: Path, key: str, warnings: list[dict[str, object]]) -> None:
+    """Record that the site now in ``out`` was built from ``key``, with ``warnings``.
+    A briefing folder that cannot be written to simply gets no record."""
+    stats = _stats(out)
+    if stats is None:
+        return
+    path = _record_path(root, out)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temp = path.with_suffix(f".tmp-{os.getpid()}")
+        temp.write_text(json.dumps({"inputs": key, "files": stats, "warnings": warnings}), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError:
+        return
+
+
+def recall(root: Path, out: Path, key: str) -> list[dict[str, object]] | None:
+    """The warnings of the last build into ``out`` when it was made from ``key`` and
+    its files are still exactly as written (size and mtime); None otherwise."""
+    try:
+        data = json.loads(_record_path(root, out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("inputs") != key:
+        return None
+    try:
+        if _stats(out) != data.get("files"):
+            return None
+    except OSError:
+        return None
+    warnings = data.get("warnings")
+    return [w for w in warnings if isinstance(w, dict)] if isinstance(warnings, list) else []

@@ -20,10 +20,9 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from generator.errors import OutputError
 
@@ -58,14 +57,10 @@ def check_output(out: Path, root: Path) -> None:
         )
 
 
-def write_site(out: Path, files: Mapping[str, bytes], *, inputs: str | None = None,
-               warnings: Sequence[Mapping[str, object]] = ()) -> WriteResult:
+def write_site(out: Path, files: Mapping[str, bytes]) -> WriteResult:
     """Write ``files`` (site path -> bytes) as the new content of ``out``, atomically.
 
-    ``inputs`` (the build's fingerprint) and its ``warnings`` are kept in the
-    marker file, so that a rebuild from the same inputs can reuse this output
-    (see :func:`reusable`). Raises :class:`OutputError` when the directory
-    cannot be written.
+    Raises :class:`OutputError` when the directory cannot be written.
     """
     _clean_strays(out)
     previous = _manifest(out)
@@ -88,8 +83,7 @@ def write_site(out: Path, files: Mapping[str, bytes], *, inputs: str | None = No
                 target.write_bytes(data)
                 written += 1
         (staging / MARKER).write_text(
-            json.dumps({"generator": "briefing", "inputs": inputs, "warnings": list(warnings), "files": manifest},
-                       indent=0, sort_keys=True) + "\n",
+            json.dumps({"generator": "briefing", "files": manifest}, indent=0, sort_keys=True) + "\n",
             encoding="utf-8",
         )
         _swap(staging, out)
@@ -99,20 +93,6 @@ def write_site(out: Path, files: Mapping[str, bytes], *, inputs: str | None = No
     shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
     removed = len(set(previous) - set(files))
     return WriteResult(written=written, kept=kept, removed=removed)
-
-
-def reusable(out: Path, inputs: str) -> dict[str, Any] | None:
-    """The marker data of the build in ``out`` when it was made from exactly
-    ``inputs`` and still holds every file it wrote; None otherwise."""
-    try:
-        data = json.loads((out / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("inputs") != inputs or not isinstance(data.get("files"), dict):
-        return None
-    if not all((out / rel).is_file() for rel in data["files"]):
-        return None
-    return data
 
 
 def _manifest(out: Path) -> dict[str, str]:

@@ -194,7 +194,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics,
     "What's new" page; ``options.report`` the health report."""
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
-    env = render.environment(templates)
+    env = render.environment(templates, cache=options.root / fingerprint.CACHE_DIR / "templates")
     report = (health.findings(site), health.CHECKS) if options.report else None
     pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report)
     files = render.render_pages(render.Renderer(env, pages, options.root), diagnostics, jobs=options.jobs)

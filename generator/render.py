@@ -51,8 +51,17 @@ class TemplateSet:
         yield from sorted(seen.items())
 
 
-def environment(templates: TemplateSet) -> jinja2.Environment:
-    """A Jinja2 environment for these templates: autoescaped, strict, cached."""
+def environment(templates: TemplateSet, cache: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment for these templates: autoescaped, strict. With a
+    ``cache`` folder, compiled templates are kept there between builds; Jinja keys
+    them by each template's source checksum, so a changed template is recompiled."""
+    bytecode = None
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache))
+        except OSError:
+            bytecode = None  # a read-only briefing folder: compile every time
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in templates.folders]),
         autoescape=True,
@@ -61,6 +70,7 @@ def environment(templates: TemplateSet) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=bytecode,
     )
 
 

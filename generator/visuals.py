@@ -55,7 +55,7 @@ def strongest_edges(pairs: Mapping[str, Sequence[tuple[str, int]]], per_node: in
 
 
 def force_layout(ids: Sequence[str], links: Sequence[tuple[str, str, float]], *,
-                 iterations: int = 400) -> dict[str, tuple[float, float]]:
+                 iterations: int = 150) -> dict[str, tuple[float, float]]:
     """Positions in the unit square for ``ids``, by Fruchterman-Reingold with a
     weak pull to the centre (so unlinked nodes do not drift to the corners).
 

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from generator import fields, reader, schema
-from generator.errors import Diagnostic, Diagnostics, Location
-from generator.model import Actor, Briefing, Content, Source, Topic
-from generator.parallel import fork_map
+from generator.errors import Diagnostic, Diagnostics, Location, did_you_mean
+from generator.model import Content, Source
 from generator.yamlload import Node, load_yaml
 
 T = TypeVar("T")
@@ -63,10 +62,9 @@ class BriefingPaths:
             return path.as_posix()
 
 
-def load(paths: BriefingPaths, diagnostics: Diagnostics, *, jobs: int = 1) -> Content | None:
-    """Read a whole briefing folder (large ones on ``jobs`` processes). Returns None
-    when ``briefing.yaml`` cannot be used at all; otherwise every readable record,
-    drafts included."""
+def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
+    """Read a whole briefing folder. Returns None when ``briefing.yaml`` cannot be
+    used at all; otherwise every readable record, drafts included."""
     briefing_file = paths.content / "briefing.yaml"
     if not briefing_file.is_file():
         where = Location(paths.rel(briefing_file))
@@ -80,11 +78,11 @@ def load(paths: BriefingPaths, diagnostics: Diagnostics, *, jobs: int = 1) -> Co
     readable, node = _read_yaml(paths, briefing_file, diagnostics)
     briefing = (schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
                 if readable else None)
-    sources = _read_kind(paths, "sources", schema.read_source, diagnostics, jobs)
-    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics, jobs)
-    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics, jobs)
+    sources = _read_kind(paths, "sources", schema.read_source, diagnostics)
+    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics)
+    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics)
     drop = reader.compile_drop(briefing.drop if briefing else ())
-    sources = _read_articles(paths, sources, drop, diagnostics, jobs)
+    sources = _read_articles(paths, sources, drop, diagnostics)
     if briefing is None:
         return None
     return Content(briefing=briefing, sources=sources, actors=actors, topics=topics)
@@ -95,14 +93,13 @@ def _read_kind(
     kind: str,
     read: Callable[[Node | None, str, Location, Diagnostics], T | None],
     diagnostics: Diagnostics,
-    jobs: int,
 ) -> dict[str, T]:
     def one(path: Path) -> tuple[str, T | None, list[Diagnostic]]:
         found = Diagnostics()
         return path.stem, _read_record(paths, kind, read, path, found), found.items
 
     records: dict[str, T] = {}
-    for stem, record, found in fork_map(one, _files(paths, paths.content / kind, diagnostics), jobs=jobs):
+    for stem, record, found in map(one, _files(paths, paths.content / kind, diagnostics)):
         diagnostics.extend(found)
         if record is not None:
             records[stem] = record
@@ -221,7 +218,6 @@ def _read_articles(
     sources: dict[str, Source],
     drop: Sequence[re.Pattern[str]],
     diagnostics: Diagnostics,
-    jobs: int,
 ) -> dict[str, Source]:
     """Each source with its article's blocks; warns about seeds no source names."""
     seeds = {p.name: p for p in _files(paths, paths.seeds, diagnostics)}
@@ -236,7 +232,7 @@ def _read_articles(
         path = seeds.get(source.file)
         if path is None:
             diagnostics.error(source.at, f"article 'seeds/{source.file}' not found"
-                                         f"{_did_you_mean_file(source.file, seeds)}")
+                                         f"{did_you_mean(source.file, seeds)}")
             continue
         todo.append((source, path))
 
@@ -245,7 +241,7 @@ def _read_articles(
         return _with_article(paths, *item, drop, found), found.items
 
     out: dict[str, Source] = {}
-    for read, found in fork_map(one, todo, jobs=jobs):
+    for read, found in map(one, todo):
         diagnostics.extend(found)
         if read is not None:
             out[read.id] = read
@@ -269,10 +265,4 @@ def _with_article(paths: BriefingPaths, source: Source, path: Path, drop: Sequen
     return replace(source, blocks=tuple(blocks))
 
 
-def _did_you_mean_file(name: str, seeds: dict[str, Path]) -> str:
-    from generator.errors import did_you_mean
 
-    return did_you_mean(name, seeds)
-
-
-__all__ = ["Actor", "Briefing", "BriefingPaths", "Content", "Topic", "load", "read_text"]

@@ -10,6 +10,7 @@ site: an image becomes its alt text), and external links opened with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,10 +46,7 @@ def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDic
 def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     # Images would be requests leaving the site; show what they depict instead.
     token = tokens[idx]
-    alt = self.renderInlineAsText(token.children or [], options, env)
-    from html import escape
-
-    return escape(alt)
+    return escape(self.renderInlineAsText(token.children or [], options, env))
 
 
 def _make() -> MarkdownIt:

@@ -29,7 +29,6 @@ from generator.model import (
     Span,
     Topic,
 )
-from generator.parallel import fork_map
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +54,12 @@ class _Scope:
     folded: Mapping[str, Sequence[tuple[int, str]]]
 
 
-def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False, jobs: int = 1) -> Site:
+def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False) -> Site:
     """Resolve every reference of ``content``; problems go into ``diagnostics``.
 
     With ``drafts`` false, draft items are left out, and references to them are
-    dropped with a warning. The per-source text work (folding, mentions, keyword
-    passages) runs on ``jobs`` processes for large briefings. The returned site
-    is meaningful only when no error was reported.
+    dropped with a warning. The returned site is meaningful only when no error
+    was reported.
     """
     published_sources = _published(content.sources.values(), drafts)
     published_actors = _published(content.actors.values(), drafts)
@@ -82,7 +80,7 @@ def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False,
                           _find(source, actor_matcher) if searched else {},
                           _find(source, topic_matcher) if searched else {})
 
-    facts = list(fork_map(analyse, list(content.sources.values()), jobs=jobs, chunksize=64))
+    facts = [analyse(source) for source in content.sources.values()]
     scope = _Scope(content, published_sources, published_actors, published_topics,
                    folded={f.source: f.folded for f in facts})
     mentions = {f.source: f.mentions for f in facts if f.source in published_sources}

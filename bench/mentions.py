@@ -1,7 +1,7 @@
 """Benchmark the mention matcher: 500 actors (~1,500 phrases) over 10,000
 articles of ~600 words, split into ~20 blocks each as the site does.
 
-Run: PYTHONPATH=. python tools/bench_mentions.py
+Run: PYTHONPATH=. python bench/mentions.py
 
 Measured on the 2-core dev box (one core used, Python 3.11): building 0.05 s;
 case-sensitive (actors) 0.8-1.1 s for all 10,000 articles (39 M characters,

@@ -5,11 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import jinja2
+import markdown_it
+import yaml
 
 from generator import changes as changes_mod
 from generator import context, fingerprint, health, output, render, search, single
@@ -18,8 +23,18 @@ from generator.data import briefing_data, briefing_json
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths, load
+from generator.memo import Memo, code_salt, user_secret
 from generator.model import Site
 from generator.resolve import resolve
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as a build goes (``("rendering pages", 120,
+10069)``); ``done`` is 0 while a stage has no count of its own, ``total`` is 0
+when unknown. Shown by ``generator.progress``."""
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    del stage, done, total
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +81,22 @@ class BuildResult:
     removed: int
     seconds: float
     warnings: tuple[Diagnostic, ...] = field(default=())
+    reused: int = 0
+    """Pages not rendered again: made from exactly what their file in the previous
+    site was made from."""
 
 
-def build(options: BuildOptions) -> BuildResult:
+def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = _silent) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
     errors, and :class:`OutputError` when the output directory cannot be used;
     in both cases the previous site is left exactly as it was.
+
+    ``memo`` remembers the results of pure steps between builds (see
+    :mod:`generator.memo`); by default it is loaded from and saved to the
+    briefing's cache folder. Either way the site is the same, byte for byte.
+    ``progress`` is told how the build goes.
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
@@ -84,23 +107,34 @@ def build(options: BuildOptions) -> BuildResult:
     key = _fingerprint(options)
     if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
         return _reused(options, known, started)
+    stored = memo is None
+    if memo is None:
+        memo = Memo.load(_memo_path(options), user_secret(), _memo_salt())
     diagnostics = Diagnostics()
-    site = load_site(options, diagnostics)
-    files: dict[str, bytes] = {}
+    progress("reading the briefing", 0, 0)
+    site = load_site(options, diagnostics, memo)
+    files: dict[str, bytes | output.Kept] = {}
     one_file = ""
     if site is not None and not diagnostics.has_errors():
         # Read the previous edition's data before anything is written over it.
         where = options.previous if options.previous is not None else options.out_dir
         changes, previous = _changes(site, where, options.drafts, diagnostics)
-        files = render_site(site, options, diagnostics, changes=changes)
+        reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
+        files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
+                            progress=progress)
         if previous is not None:
             files[changes_mod.PREVIOUS] = _compact_json(previous)
         if options.single_file is not None:
             one_file = _single_file(site, options, diagnostics, changes)
     if site is None or diagnostics.has_errors():
+        memo.settle(succeeded=False)
         raise ContentError(diagnostics.sorted())
     warnings = diagnostics.sorted()
+    progress("writing files", 0, len(files))
     written = output.write_site(options.out_dir, files)
+    memo.settle(succeeded=True)
+    if stored:
+        memo.save(_memo_path(options), user_secret())
     if key is not None:
         fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
     if options.single_file is not None:
@@ -114,6 +148,7 @@ def build(options: BuildOptions) -> BuildResult:
         removed=written.removed,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
+        reused=sum(1 for data in files.values() if isinstance(data, output.Kept)),
     )
 
 
@@ -125,6 +160,18 @@ def _fingerprint(options: BuildOptions) -> str | None:
     values = {"drafts": options.drafts, "base_url": options.base_url, "noindex": options.noindex,
               "search": options.search, "report": options.report}
     return fingerprint.inputs(options.root, render.builtin_templates(), values)
+
+
+def _memo_path(options: BuildOptions) -> Path:
+    return options.root / fingerprint.CACHE_DIR / "memo.pickle"
+
+
+def _memo_salt() -> str:
+    """What the remembered results depend on besides their keys: our code and the
+    libraries that parse and render."""
+    versions = {"python": sys.version, "jinja2": jinja2.__version__, "markdown-it-py": markdown_it.__version__,
+                "pyyaml": yaml.__version__}
+    return code_salt(Path(__file__).resolve().parent, versions)
 
 
 def _reused(options: BuildOptions, warnings_data: list[dict[str, Any]], started: float) -> BuildResult:
@@ -149,11 +196,13 @@ def _from_data(data: dict[str, Any]) -> Diagnostic:
 
 def preview_builder(options: BuildOptions) -> Callable[[Path], list[Diagnostic]]:
     """The build the live preview runs after each save: into the folder it is
-    given, without the search index. Raises like :func:`build`."""
+    given, without the search index, remembering what it can in memory (see
+    :mod:`generator.memo`). Raises like :func:`build`."""
     preview = dataclasses.replace(options, search=False)
+    memo = Memo(_memo_salt())
 
     def builder(out: Path) -> list[Diagnostic]:
-        return list(build(dataclasses.replace(preview, out=out)).warnings)
+        return list(build(dataclasses.replace(preview, out=out), memo).warnings)
 
     return builder
 
@@ -176,33 +225,43 @@ def check_health(options: BuildOptions) -> tuple[list[Diagnostic], list[health.F
     return diagnostics.sorted(), health.findings(site) if not diagnostics.has_errors() else []
 
 
-def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
+def load_site(options: BuildOptions, diagnostics: Diagnostics, memo: Memo | None = None) -> Site | None:
     """Read, model and resolve: the briefing folder as a resolved :class:`Site`."""
     # Reading and text analysis run in this process: on forked workers (measured at
     # 1,000 articles, 2 cores) pickling their results back cost more than the work
     # (load 0.88 s -> 1.58 s, resolve 0.80 s -> 1.36 s). Rendering, whose results
     # are plain bytes, gains from workers (4.2 s -> 3.0 s).
-    content = load(options.paths, diagnostics)
+    content = load(options.paths, diagnostics, memo)
     if content is None:
         return None
-    return resolve(content, diagnostics, drafts=options.drafts)
+    return resolve(content, diagnostics, drafts=options.drafts, memo=memo)
 
 
-def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics,
-                changes: Changes | None = None) -> dict[str, bytes]:
-    """Every file of the site, as bytes by site path. ``changes`` adds the
-    "What's new" page; ``options.report`` the health report."""
+def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
+                memo: Memo | None = None, reusable: Mapping[str, str] | None = None,
+                progress: Progress = _silent) -> dict[str, bytes | output.Kept]:
+    """Every file of the site by site path: its bytes, or :class:`output.Kept` for
+    a page made from exactly what the unchanged file at its path in the current
+    site was made from (``reusable``: path -> digest; ``memo``: what pages were
+    made from). ``changes`` adds the "What's new" page; ``options.report`` the
+    health report."""
+    memo = memo if memo is not None else Memo()
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
     env = render.environment(templates, cache=options.root / fingerprint.CACHE_DIR / "templates")
     report = (health.findings(site), health.CHECKS) if options.report else None
-    pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report)
-    files = render.render_pages(render.Renderer(env, pages, options.root), diagnostics, jobs=options.jobs)
+    pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
+                              memo=memo)
+    renderer = render.Renderer(env, pages, options.root, templates=render.template_keys(env, memo),
+                               known=memo.known("page"), reusable=reusable or {})
+    files = render.render_pages(renderer, diagnostics, jobs=options.jobs, memo=memo,
+                                progress=lambda done, total: progress("rendering pages", done, total))
     files["data/briefing.json"] = briefing_json(site, drafts=options.drafts).encode("utf-8")
     for path, source in templates.assets():
         files[path] = source.read_bytes()
     if options.search:
-        files.update(search.index_files(files, diagnostics))
+        progress("indexing for search", 0, len(files))
+        files.update(search.index_files(output.contents(options.out_dir, files), diagnostics))
     _add_static(options.paths, files, diagnostics)
     return files
 
@@ -241,7 +300,7 @@ def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> st
     return options.base_url.strip()
 
 
-def _add_static(paths: BriefingPaths, files: dict[str, bytes], diagnostics: Diagnostics) -> None:
+def _add_static(paths: BriefingPaths, files: dict[str, bytes | output.Kept], diagnostics: Diagnostics) -> None:
     """Copy ``content/static/`` verbatim; it may not replace a generated file."""
     base = paths.static
     if not base.is_dir():

@@ -7,6 +7,7 @@ written), 2 the command line itself is wrong.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__, health, scaffold
-from generator.build import BuildOptions, build, check_health, preview_builder
+from generator.build import BuildOptions, Progress, build, check_health, preview_builder
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
+from generator.progress import ProgressDisplay
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -156,8 +158,11 @@ def _run_build(args: argparse.Namespace) -> int:
                            noindex=args.noindex, search=not args.no_search, single_file=args.single_file,
                            report=args.report,
                            previous=args.previous)
+    shown: contextlib.AbstractContextManager[Progress] = (
+        contextlib.nullcontext(_no_progress) if args.quiet else ProgressDisplay(sys.stderr))
     try:
-        result = build(options)
+        with shown as progress:
+            result = build(options, progress=progress)
     except ContentError as exc:
         _report(exc.diagnostics, sys.stderr)
         print("briefing: build failed; the previous site was left as it was", file=sys.stderr)
@@ -165,8 +170,8 @@ def _run_build(args: argparse.Namespace) -> int:
     _report(list(result.warnings), sys.stderr)
     if not args.quiet:
         print(f"Built {result.pages} pages ({result.files} files) into {result.out} in"
-              f" {result.seconds:.2f} s: {result.written} written, {result.kept} unchanged,"
-              f" {result.removed} removed.")
+              f" {result.seconds:.2f} s: {result.reused} pages reused unrendered; files:"
+              f" {result.written} written, {result.kept} unchanged, {result.removed} removed.")
         if args.single_file is not None:
             print(f"Wrote the one-file briefing to {args.single_file}.")
         if args.report:
@@ -247,6 +252,10 @@ def _run_new(args: argparse.Namespace) -> int:
     print(f"  briefing build --root {root}      then open {root / 'site' / 'index.html'}")
     print(f"  briefing check --root {root}      report problems and what to improve")
     return EXIT_OK
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    del stage, done, total
 
 
 def _report(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:

@@ -21,6 +21,7 @@ from generator import __version__, urls, visuals
 from generator.changes import Changes
 from generator.health import Finding
 from generator.markdown import Markdown
+from generator.memo import Memo, digest
 from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
 
 Context = dict[str, Any]
@@ -52,14 +53,16 @@ class SitePages:
     process, with the same result."""
 
     def __init__(self, site: Site, *, base_url: str = "", noindex: bool = False, changes: Changes | None = None,
-                 report: tuple[Sequence[Finding], Mapping[str, str]] | None = None) -> None:
+                 report: tuple[Sequence[Finding], Mapping[str, str]] | None = None,
+                 memo: Memo | None = None) -> None:
         """``changes`` (what changed since the previous edition) adds the "What's new"
         page and the front page's notice; ``report`` (health findings and the checks'
-        descriptions) adds the editors' report page."""
+        descriptions) adds the editors' report page. A ``memo`` remembers the actor
+        graph's layout between builds."""
         self.site = site
         self.changes = changes
         self.report = report
-        self._builder = _Builder(site, base_url, noindex, changes)
+        self._builder = _Builder(site, base_url, noindex, changes, memo)
 
     def plan(self) -> list[PageKey]:
         """Every page of the site, in a stable order."""
@@ -130,10 +133,12 @@ def long_date(day: dt.date | None) -> str:
 class _Builder:
     """Builds contexts for one site; holds only read-only lookups made once."""
 
-    def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None) -> None:
+    def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None,
+                 memo: Memo | None = None) -> None:
         self.site = site
+        self.memo = memo if memo is not None else Memo()
         self.changes = changes
-        self.md = Markdown()
+        self.md = Markdown(self.memo)
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.noindex = noindex
         self.claims = {c.key: c for c in site.claims}
@@ -416,7 +421,12 @@ class _Builder:
         edges += [visuals.Edge(a, b, "co-mention", n)
                   for a, b, n in visuals.strongest_edges(co_mentions)
                   if frozenset((a, b)) not in linked]
-        shape = visuals.relationship_graph(nodes, edges)
+        memo = self.memo
+
+        def layout(ids: Sequence[str], links: Sequence[tuple[str, str, float]]) -> dict[str, tuple[float, float]]:
+            return memo.get("layout", digest(ids, links), lambda: visuals.force_layout(ids, links))
+
+        shape = visuals.relationship_graph(nodes, edges, layout=layout)
         for node in shape["nodes"]:
             node["url"] = urls.relative(here, urls.item_page("actors", node["id"]))
             node["title"] = f"{node['label']}: {_count(node['weight'], 'mention')}"

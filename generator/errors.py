@@ -20,9 +20,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from generator.frozen import pickled_by_fields
+
 Severity = Literal["error", "warning"]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
     """A place in a briefing file: ``path`` relative to the briefing root (POSIX
@@ -38,6 +41,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem: where it is, how bad it is, and what would fix it."""

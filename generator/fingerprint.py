@@ -9,6 +9,13 @@ contents, not modification times, so a stale site is impossible by construction.
 The build stores the fingerprint beside its output. A rebuild with the same
 fingerprint, over an output that still holds every file it wrote, has nothing
 to do.
+
+Hashing every input of a large briefing costs more than the rest of a no-change
+rebuild, so each file's hash is remembered with its size, modification time and
+inode (``inputs.json``), as git's index does. A remembered hash is used only for
+a file whose stat is unchanged *and* whose modification time is more than a
+second older than when the hash was taken: a file saved again within the same
+clock tick as its hashing (same size, same time) is hashed again.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -30,16 +38,58 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object]) -
     code = Path(__file__).resolve().parent
     folders = [("content", root / "content"), ("seeds", root / "seeds"), ("templates", root / "templates"),
                ("builtin", builtin_templates), ("code", code)]
+    known = _known_hashes(root)
+    seen: dict[str, list[int | str]] = {}
     try:
         for label, folder in folders:
             for rel, path in _files(folder):
                 if label == "code" and not rel.endswith(".py"):
                     continue
-                digest.update(f"\0{label}/{rel}\0".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+                name = f"{label}/{rel}"
+                digest.update(f"\0{name}\0".encode())
+                seen[str(path)] = entry = _hash(path, known.get(str(path)))
+                digest.update(bytes.fromhex(str(entry[-1])))
     except OSError:
         return None
+    if seen != known:
+        _write_json(_hashes_path(root), seen)
     return digest.hexdigest()
+
+
+_TRUST_AFTER_NS = 1_000_000_000
+
+
+def _hash(path: Path, known: list[int | str] | None) -> list[int | str]:
+    """[size, mtime_ns, inode, hashed-at, sha256] of a file, reusing ``known`` when
+    its stat is unchanged and the file was already a second old when it was hashed."""
+    st = path.stat()
+    if (known is not None and len(known) == 5 and known[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]
+            and isinstance(known[3], int) and st.st_mtime_ns < known[3] - _TRUST_AFTER_NS):
+        return known
+    return [st.st_size, st.st_mtime_ns, st.st_ino, time.time_ns(), hashlib.sha256(path.read_bytes()).hexdigest()]
+
+
+def _hashes_path(root: Path) -> Path:
+    return root / CACHE_DIR / "inputs.json"
+
+
+def _known_hashes(root: Path) -> dict[str, list[int | str]]:
+    try:
+        data = json.loads(_hashes_path(root).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: object) -> None:
+    """Replace ``path`` with ``data``; a folder that cannot be written to gets nothing."""
+    temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
 
 
 def _files(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -70,7 +120,10 @@ def _stats(out: Path) -> dict[str, list[int]] | None:
     """Size and mtime of every file of the site in ``out``, or None if it has none."""
     if not out.is_dir():
         return None
-    found = {rel: [path.stat().st_size, path.stat().st_mtime_ns] for rel, path in _files(out)}
+    found = {}
+    for rel, path in _files(out):
+        st = path.stat()
+        found[rel] = [st.st_size, st.st_mtime_ns]
     return found or None
 
 
@@ -80,14 +133,40 @@ def remember(root: Path, out: Path, key: str, warnings: list[dict[str, object]])
     stats = _stats(out)
     if stats is None:
         return
-    path = _record_path(root, out)
+    _forget_gone(root)
+    _write_json(_record_path(root, out), {"out": str(out.resolve()), "inputs": key, "files": stats,
+                                          "warnings": warnings})
+
+
+def _forget_gone(root: Path) -> None:
+    """Delete the records of outputs that no longer exist (the live preview's
+    private folders, say), so the cache does not grow with every session."""
+    for record in (root / CACHE_DIR).glob("build-*.json"):
+        try:
+            out = json.loads(record.read_text(encoding="utf-8")).get("out")
+            if isinstance(out, str) and not Path(out).is_dir():
+                record.unlink()
+        except (OSError, ValueError, AttributeError):
+            continue
+
+
+def intact(root: Path, out: Path, written: Mapping[str, str]) -> dict[str, str]:
+    """Of the site files ``written`` (path -> SHA-256, the site's own manifest),
+    those still exactly as the last recorded build left them (size and mtime)."""
     try:
-        path.parent.mkdir(exist_ok=True)
-        temp = path.with_suffix(f".tmp-{os.getpid()}")
-        temp.write_text(json.dumps({"inputs": key, "files": stats, "warnings": warnings}), encoding="utf-8")
-        os.replace(temp, path)
-    except OSError:
-        return
+        data = json.loads(_record_path(root, out).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    found: dict[str, str] = {}
+    for rel, sha in written.items():
+        try:
+            st = (out / rel).stat()
+        except OSError:
+            continue
+        if files.get(rel) == [st.st_size, st.st_mtime_ns]:
+            found[rel] = sha
+    return found
 
 
 def recall(root: Path, out: Path, key: str) -> list[dict[str, object]] | None:

@@ -17,7 +17,8 @@ from typing import TypeVar
 
 from generator import fields, reader, schema
 from generator.errors import Diagnostic, Diagnostics, Location, did_you_mean
-from generator.model import Content, Source
+from generator.memo import Memo, digest
+from generator.model import Block, Content, Source
 from generator.yamlload import Node, load_yaml
 
 T = TypeVar("T")
@@ -62,9 +63,13 @@ class BriefingPaths:
             return path.as_posix()
 
 
-def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
+def load(paths: BriefingPaths, diagnostics: Diagnostics, memo: Memo | None = None) -> Content | None:
     """Read a whole briefing folder. Returns None when ``briefing.yaml`` cannot be
-    used at all; otherwise every readable record, drafts included."""
+    used at all; otherwise every readable record, drafts included.
+
+    With a ``memo``, a file whose path and bytes are those of an earlier build is
+    not parsed again: its record (and the problems found in it) are remembered."""
+    memo = memo if memo is not None else Memo()
     briefing_file = paths.content / "briefing.yaml"
     if not briefing_file.is_file():
         where = Location(paths.rel(briefing_file))
@@ -78,11 +83,11 @@ def load(paths: BriefingPaths, diagnostics: Diagnostics) -> Content | None:
     readable, node = _read_yaml(paths, briefing_file, diagnostics)
     briefing = (schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
                 if readable else None)
-    sources = _read_kind(paths, "sources", schema.read_source, diagnostics)
-    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics)
-    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics)
+    sources = _read_kind(paths, "sources", schema.read_source, diagnostics, memo)
+    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics, memo)
+    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics, memo)
     drop = reader.compile_drop(briefing.drop if briefing else ())
-    sources = _read_articles(paths, sources, drop, diagnostics)
+    sources = _read_articles(paths, sources, drop, diagnostics, memo)
     if briefing is None:
         return None
     return Content(briefing=briefing, sources=sources, actors=actors, topics=topics)
@@ -93,16 +98,13 @@ def _read_kind(
     kind: str,
     read: Callable[[Node | None, str, Location, Diagnostics], T | None],
     diagnostics: Diagnostics,
+    memo: Memo,
 ) -> dict[str, T]:
-    def one(path: Path) -> tuple[str, T | None, list[Diagnostic]]:
-        found = Diagnostics()
-        return path.stem, _read_record(paths, kind, read, path, found), found.items
-
     records: dict[str, T] = {}
-    for stem, record, found in map(one, _files(paths, paths.content / kind, diagnostics)):
-        diagnostics.extend(found)
+    for path in _files(paths, paths.content / kind, diagnostics):
+        record = _read_record(paths, kind, read, path, diagnostics, memo)
         if record is not None:
-            records[stem] = record
+            records[path.stem] = record
     return dict(sorted(records.items()))
 
 
@@ -112,6 +114,7 @@ def _read_record(
     read: Callable[[Node | None, str, Location, Diagnostics], T | None],
     path: Path,
     diagnostics: Diagnostics,
+    memo: Memo,
 ) -> T | None:
     """One content file as a record, or None (with its problems reported)."""
     where = Location(paths.rel(path))
@@ -125,10 +128,18 @@ def _read_record(
     if problem:
         diagnostics.error(where, f"bad file name: {problem}")
         return None
-    readable, node = _read_yaml(paths, path, diagnostics)
-    if not readable:
+    data = read_bytes(paths, path, MAX_YAML_BYTES, diagnostics)
+    if data is None:
         return None
-    return read(node, path.stem, where, diagnostics)
+
+    def parse() -> tuple[T | None, list[Diagnostic]]:
+        found = Diagnostics()
+        readable, node = _parse_yaml(paths, path, data, found)
+        return (read(node, path.stem, where, found) if readable else None), found.items
+
+    record, found = memo.get("record", digest(kind, where.path, data), parse)
+    diagnostics.extend(found)
+    return record
 
 
 def _files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
@@ -167,6 +178,12 @@ def _inside(paths: BriefingPaths, path: Path, diagnostics: Diagnostics) -> bool:
 def read_text(paths: BriefingPaths, path: Path, limit: int, diagnostics: Diagnostics) -> str | None:
     """A file's text, decoded as UTF-8. Too large, binary or undecodable files are
     errors that say where the first bad byte is."""
+    data = read_bytes(paths, path, limit, diagnostics)
+    return None if data is None else decode(paths, path, data, diagnostics)
+
+
+def read_bytes(paths: BriefingPaths, path: Path, limit: int, diagnostics: Diagnostics) -> bytes | None:
+    """A file's bytes; a file over ``limit`` or unreadable is an error."""
     where = Location(paths.rel(path))
     try:
         size = path.stat().st_size
@@ -174,10 +191,15 @@ def read_text(paths: BriefingPaths, path: Path, limit: int, diagnostics: Diagnos
             diagnostics.error(where, f"file is too large ({size:,} bytes; the limit is {limit:,});"
                                      " is it the right file?")
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
         return None
+
+
+def decode(paths: BriefingPaths, path: Path, data: bytes, diagnostics: Diagnostics) -> str | None:
+    """Bytes as UTF-8 text; binary or undecodable bytes are a located error."""
+    where = Location(paths.rel(path))
     if b"\0" in data:
         line, col = _position(data, data.index(b"\0"))
         diagnostics.error(Location(where.path, line, col), "binary file (it contains NUL bytes);"
@@ -205,8 +227,15 @@ def _read_yaml(
     """(readable, root node). A file that could not be read or parsed is not
     readable (its error is reported); an empty one is readable, with no node,
     so that the schema can say what it needs."""
+    data = read_bytes(paths, path, MAX_YAML_BYTES, diagnostics)
+    return (False, None) if data is None else _parse_yaml(paths, path, data, diagnostics)
+
+
+def _parse_yaml(
+    paths: BriefingPaths, path: Path, data: bytes, diagnostics: Diagnostics
+) -> tuple[bool, Node | None]:
     errors = len(diagnostics.errors)
-    text = read_text(paths, path, MAX_YAML_BYTES, diagnostics)
+    text = decode(paths, path, data, diagnostics)
     if text is None:
         return False, None
     node = load_yaml(text.removeprefix("\ufeff"), paths.rel(path), diagnostics)
@@ -218,6 +247,7 @@ def _read_articles(
     sources: dict[str, Source],
     drop: Sequence[re.Pattern[str]],
     diagnostics: Diagnostics,
+    memo: Memo,
 ) -> dict[str, Source]:
     """Each source with its article's blocks; warns about seeds no source names."""
     seeds = {p.name: p for p in _files(paths, paths.seeds, diagnostics)}
@@ -236,13 +266,9 @@ def _read_articles(
             continue
         todo.append((source, path))
 
-    def one(item: tuple[Source, Path]) -> tuple[Source | None, list[Diagnostic]]:
-        found = Diagnostics()
-        return _with_article(paths, *item, drop, found), found.items
-
     out: dict[str, Source] = {}
-    for read, found in map(one, todo):
-        diagnostics.extend(found)
+    for source, path in todo:
+        read = _with_article(paths, source, path, drop, diagnostics, memo)
         if read is not None:
             out[read.id] = read
     for name, path in seeds.items():
@@ -254,15 +280,26 @@ def _read_articles(
 
 
 def _with_article(paths: BriefingPaths, source: Source, path: Path, drop: Sequence[re.Pattern[str]],
-                  diagnostics: Diagnostics) -> Source | None:
+                  diagnostics: Diagnostics, memo: Memo) -> Source | None:
     """The source with its article read into blocks, or None if it cannot be read."""
-    text = read_text(paths, path, MAX_ARTICLE_BYTES, diagnostics)
-    if text is None:
+    data = read_bytes(paths, path, MAX_ARTICLE_BYTES, diagnostics)
+    if data is None:
         return None
-    blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
-    if not any(b.n is not None for b in blocks):
-        diagnostics.warning(Location(paths.rel(path)), "the article has no paragraphs")
-    return replace(source, blocks=tuple(blocks))
+
+    def read() -> tuple[tuple[Block, ...] | None, list[Diagnostic]]:
+        found = Diagnostics()
+        text = decode(paths, path, data, found)
+        if text is None:
+            return None, found.items
+        blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
+        if not any(b.n is not None for b in blocks):
+            found.warning(Location(paths.rel(path)), "the article has no paragraphs")
+        return tuple(blocks), found.items
+
+    key = digest(paths.rel(path), data, [p.pattern for p in drop])
+    blocks, found = memo.get("article", key, read)
+    diagnostics.extend(found)
+    return None if blocks is None else replace(source, blocks=blocks)
 
 
 

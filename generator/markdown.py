@@ -18,6 +18,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from generator.memo import Memo
+
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
@@ -59,21 +61,31 @@ def _make() -> MarkdownIt:
 
 class Markdown:
     """A configured renderer; create one per build (markdown-it keeps no state
-    between calls, but we avoid a module-level instance all the same)."""
+    between calls, but we avoid a module-level instance all the same). With a
+    ``memo``, a text converted by an earlier build is not parsed again: the same
+    claim's text appears on many pages, and most texts outlive an edit."""
 
-    def __init__(self) -> None:
+    def __init__(self, memo: Memo | None = None) -> None:
         self._md = _make()
+        self._memo = memo if memo is not None else Memo()
 
     def block(self, text: str) -> str:
         """Render paragraphs, lists, emphasis, links; returns HTML."""
-        return self._md.render(text) if text.strip() else ""
+        if not text.strip():
+            return ""
+        return self._memo.get("md-block", text.encode(), lambda: str(self._md.render(text)))
 
     def inline(self, text: str) -> str:
         """Render one line of inline Markdown (no surrounding ``<p>``); returns HTML."""
-        return self._md.renderInline(text.strip()) if text.strip() else ""
+        if not text.strip():
+            return ""
+        return self._memo.get("md-inline", text.encode(), lambda: str(self._md.renderInline(text.strip())))
 
     def plain(self, text: str) -> str:
         """The text of some Markdown without its markup (for titles, descriptions)."""
+        return self._memo.get("md-plain", text.encode(), lambda: self._plain(text))
+
+    def _plain(self, text: str) -> str:
         tokens = self._md.parseInline(text.strip())
         out: list[str] = []
         for token in tokens:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.errors import Location
+from generator.frozen import pickled_by_fields
 
 BlockKind = Literal["paragraph", "item", "heading"]
 ActorKind = Literal["person", "organisation", "country", "group"]
@@ -25,6 +26,7 @@ ACTOR_KINDS: tuple[ActorKind, ...] = ("person", "organisation", "country", "grou
 TOPIC_STATUSES: tuple[TopicStatus, ...] = ("open", "agreed", "disputed", "stalled", "resolved")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Block:
     """One block of an article, in reading order.
@@ -39,6 +41,7 @@ class Block:
     text: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Span:
     """A phrase found in a block's text: ``text[start:end]`` belongs to ``owners``
@@ -49,6 +52,7 @@ class Span:
     owners: tuple[str, ...]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A reference by id to an actor or topic, with the place it was written."""
@@ -57,6 +61,7 @@ class Ref:
     at: Location
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Citation:
     """A reference from a claim to a source.
@@ -72,6 +77,7 @@ class Citation:
     at: Location
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A statement with its evidence: key points, timeline events and (once
@@ -95,6 +101,7 @@ class Claim:
     anchor: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Position:
     """An actor's stance on a topic (Markdown), with its evidence."""
@@ -105,6 +112,7 @@ class Position:
     at: Location
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Briefing:
     """``content/briefing.yaml``."""
@@ -122,6 +130,7 @@ class Briefing:
     at: Location = field(default_factory=lambda: Location("content/briefing.yaml"))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Source:
     """One article: its YAML summary (``content/sources/<id>.yaml``) and its blocks."""
@@ -144,6 +153,7 @@ class Source:
         return sum(1 for b in self.blocks if b.n is not None)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Actor:
     """``content/actors/<id>.yaml``."""
@@ -167,6 +177,7 @@ class Actor:
         return (self.name, *self.aliases)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Topic:
     """``content/topics/<id>.yaml``."""

@@ -32,6 +32,14 @@ _AT_FDCWD = -100
 
 
 @dataclass(frozen=True, slots=True)
+class Kept:
+    """A file the build did not make again: the one at the same path in the
+    current site, whose bytes have this SHA-256 (see ``render.Renderer``)."""
+
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class WriteResult:
     """What the write changed: files written anew and files kept from the last build."""
 
@@ -57,8 +65,9 @@ def check_output(out: Path, root: Path) -> None:
         )
 
 
-def write_site(out: Path, files: Mapping[str, bytes]) -> WriteResult:
-    """Write ``files`` (site path -> bytes) as the new content of ``out``, atomically.
+def write_site(out: Path, files: Mapping[str, bytes | Kept]) -> WriteResult:
+    """Write ``files`` (site path -> bytes, or :class:`Kept` for a file of the
+    current site) as the new content of ``out``, atomically.
 
     Raises :class:`OutputError` when the directory cannot be written.
     """
@@ -71,13 +80,16 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> WriteResult:
         staging.mkdir(parents=True)
         made_dirs: set[Path] = set()
         for rel, data in sorted(files.items()):
-            digest = hashlib.sha256(data).hexdigest()
+            digest = data.digest if isinstance(data, Kept) else hashlib.sha256(data).hexdigest()
             manifest[rel] = digest
             target = staging / rel
             if target.parent not in made_dirs:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made_dirs.add(target.parent)
             if previous.get(rel) == digest and _link(out / rel, target):
+                kept += 1
+            elif isinstance(data, Kept):
+                shutil.copy2(out / rel, target)  # no hard links on this file system
                 kept += 1
             else:
                 target.write_bytes(data)
@@ -93,6 +105,16 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> WriteResult:
     shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
     removed = len(set(previous) - set(files))
     return WriteResult(written=written, kept=kept, removed=removed)
+
+
+def contents(out: Path, files: Mapping[str, bytes | Kept]) -> dict[str, bytes]:
+    """``files`` with every kept file's bytes read from the current site."""
+    return {rel: (data if isinstance(data, bytes) else (out / rel).read_bytes()) for rel, data in files.items()}
+
+
+def manifest(out: Path) -> dict[str, str]:
+    """SHA-256 by site path of every file of the site now in ``out``, as its build wrote them."""
+    return _manifest(out)
 
 
 def _manifest(out: Path) -> dict[str, str]:

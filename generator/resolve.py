@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from generator import urls
 from generator.citations import fold_source, resolve_citation
 from generator.errors import Diagnostics, Location, did_you_mean
+from generator.memo import Memo, digest
 from generator.mentions import PhraseMatcher, phrase_key
 from generator.model import (
     Actor,
@@ -54,13 +55,15 @@ class _Scope:
     folded: Mapping[str, Sequence[tuple[int, str]]]
 
 
-def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False) -> Site:
+def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False, memo: Memo | None = None) -> Site:
     """Resolve every reference of ``content``; problems go into ``diagnostics``.
 
     With ``drafts`` false, draft items are left out, and references to them are
     dropped with a warning. The returned site is meaningful only when no error
-    was reported.
+    was reported. With a ``memo``, the text analysis of a source whose blocks and
+    phrases are those of an earlier build is remembered, not redone.
     """
+    memo = memo if memo is not None else Memo()
     published_sources = _published(content.sources.values(), drafts)
     published_actors = _published(content.actors.values(), drafts)
     published_topics = _published(content.topics.values(), drafts)
@@ -68,9 +71,11 @@ def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False)
     topics = {t.id: t for t in content.topics.values() if t.id in published_topics}
     sources = {s.id: s for s in content.sources.values() if s.id in published_sources}
 
-    actor_matcher = _actor_matcher(actors.values(), diagnostics)
-    topic_matcher = _matcher([(k, t.id) for t in topics.values() for k in t.keywords], True,
-                             "content/topics/", diagnostics)
+    actor_pairs = _actor_phrases(actors.values(), diagnostics)
+    topic_pairs = [(k, t.id) for t in topics.values() for k in t.keywords]
+    actor_matcher = _matcher(actor_pairs, False, "content/actors/", diagnostics)
+    topic_matcher = _matcher(topic_pairs, True, "content/topics/", diagnostics)
+    phrases = digest(actor_pairs, topic_pairs)
 
     def analyse(source: Source) -> _TextFacts:
         # Drafts are folded too, so that their citations are checked; only
@@ -80,7 +85,11 @@ def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False)
                           _find(source, actor_matcher) if searched else {},
                           _find(source, topic_matcher) if searched else {})
 
-    facts = [analyse(source) for source in content.sources.values()]
+    def remembered(source: Source) -> _TextFacts:
+        key = digest(phrases, source.id, source.blocks, source.id in published_sources)
+        return memo.get("text", key, lambda: analyse(source))
+
+    facts = [remembered(source) for source in content.sources.values()]
     scope = _Scope(content, published_sources, published_actors, published_topics,
                    folded={f.source: f.folded for f in facts})
     mentions = {f.source: f.mentions for f in facts if f.source in published_sources}
@@ -128,8 +137,8 @@ def _published(items: Iterable[Source | Actor | Topic], drafts: bool) -> frozens
     return frozenset(i.id for i in items if drafts or not i.draft)
 
 
-def _actor_matcher(actors: Iterable[Actor], diagnostics: Diagnostics) -> PhraseMatcher:
-    """One matcher for every published actor's phrases; a phrase on two actors is an error."""
+def _actor_phrases(actors: Iterable[Actor], diagnostics: Diagnostics) -> list[tuple[str, str]]:
+    """(phrase, actor id) for every published actor; a phrase on two actors is an error."""
     owner: dict[str, str] = {}
     pairs: list[tuple[str, str]] = []
     for actor in actors:
@@ -143,7 +152,7 @@ def _actor_matcher(actors: Iterable[Actor], diagnostics: Diagnostics) -> PhraseM
                 continue
             owner[key] = actor.id
             pairs.append((phrase, actor.id))
-    return _matcher(pairs, False, "content/actors/", diagnostics)
+    return pairs
 
 
 def _matcher(pairs: list[tuple[str, str]], ignore_case: bool, where: str,

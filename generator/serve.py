@@ -94,7 +94,7 @@ class DevServer:
     """
 
     def __init__(self, builder: Builder, watch: Sequence[Path], *, host: str = "127.0.0.1",
-                 port: int = 8000, settle_ms: int = 50, base: Path | None = None,
+                 port: int = 8000, settle_ms: int = 25, base: Path | None = None,
                  log: TextIO | None = None) -> None:
         self.builder = builder
         self.watch_paths = [Path(p) for p in watch]

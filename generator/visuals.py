@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,16 +112,20 @@ def _normalise(ids: Sequence[str], xs: list[float],
     return {node: ((xs[i] - x0) / sx, (ys[i] - y0) / sy) for i, node in enumerate(ids)}
 
 
+Layout = Callable[[Sequence[str], Sequence[tuple[str, str, float]]], dict[str, tuple[float, float]]]
+
+
 def relationship_graph(nodes: Sequence[Node], edges: Sequence[Edge], *,
-                       width: int = 720, height: int = 460) -> Visual:
+                       width: int = 720, height: int = 460, layout: Layout | None = None) -> Visual:
     """The actor graph, ready to draw: ``nodes`` with ``x``, ``y``, ``r`` and a label
     placed beside the dot (``lx``, ``ly``, ``anchor``), and ``edges`` as segments
     with a stroke width. Affiliation edges are drawn solid, co-mentions dashed by
-    the template."""
+    the template. ``layout`` replaces :func:`force_layout` (with a remembered one,
+    say: it is the costliest step of a small briefing's build)."""
     ids = [n.id for n in nodes]
     links = [(e.a, e.b, 3.0 if e.kind == "affiliation" else 1.0 + math.log1p(e.weight) / 2)
              for e in edges]
-    unit = force_layout(ids, links)
+    unit = (layout or force_layout)(ids, links)
     margin_x, margin_y = 110.0, 28.0
     top = max((n.weight for n in nodes), default=1) or 1
     placed: dict[str, Visual] = {}

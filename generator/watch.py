@@ -49,7 +49,7 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]  # livereload is untyped
     without notifications); by default it is used only where notifications fail.
     """
 
-    def __init__(self, *, settle_ms: int = 50, force_polling: bool | None = None) -> None:
+    def __init__(self, *, settle_ms: int = 25, force_polling: bool | None = None) -> None:
         super().__init__()
         self.settle_ms = settle_ms
         self.force_polling = force_polling

@@ -1,20 +1,27 @@
 """The build's caches never serve a stale site.
 
-Two caches exist: a rebuild whose inputs hash to the fingerprint of the site in
-place does nothing, and a rebuild that does run keeps (hard-links) every file
-whose bytes did not change. For an edit to each kind of input, the rebuilt site
-must equal a cold build of the edited briefing byte for byte, the pages the edit
-concerns must change, and the files it does not concern must be kept (same
-inode, same mtime).
+Three caches exist: a rebuild whose inputs hash to the fingerprint of the site
+in place does nothing; a rebuild that does run remembers the results of its pure
+steps (``generator.memo``: parsed files, text analysis, Markdown, the graph
+layout, and what each page was made from), so a page made from exactly what its
+file in the site was made from is not rendered again; and every file whose
+bytes did not change is kept (hard-linked). For an edit to each kind of input,
+the rebuilt site must equal a cold build of the edited briefing byte for byte,
+the pages the edit concerns must change and be the only ones rendered, and the
+files it does not concern must be kept (same inode, same mtime).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import re
 from pathlib import Path
 
 import pytest
 
+from generator.build import BuildOptions, build, preview_builder
+from generator.errors import ContentError
 from tests.helpers import run_cli, tree_hash, write_briefing
 
 # Each edit: (files to overlay, a page that must change).
@@ -29,7 +36,7 @@ EDITS: dict[str, tuple[dict[str, str], str]] = {
                     "sources/cairo/index.html"),
     "actor yaml": ({"content/actors/bob.yaml": "name: Bob Jones\nrole: negotiator\n"},
                    "actors/bob/index.html"),
-    "topic yaml": ({"content/topics/ceasefire.yaml": "title: Ceasefire\nstatus: agreed\nkeywords: [ceasefire]\n"},
+    "topic yaml": ({"content/topics/ceasefire.yaml": "title: Truce\nstatus: agreed\nkeywords: [ceasefire]\n"},
                    "topics/ceasefire/index.html"),
     "template": ({"templates/actor.html": "{% extends 'base.html' %}{% block main %}<h1>{{ actor.name }}!"
                   "</h1>{% endblock %}\n"}, "actors/bob/index.html"),
@@ -41,6 +48,18 @@ def _build(root: Path, out: Path) -> str:
     result = run_cli("build", "--root", root, "--out", out, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def _reused(stdout: str) -> int:
+    found = re.search(r"(\d+) pages reused unrendered", stdout)
+    assert found, stdout
+    return int(found.group(1))
+
+
+def _pages(tree: dict[str, str]) -> set[str]:
+    """The rendered pages of a site (its HTML and XML files, the search page's
+    assets aside)."""
+    return {rel for rel in tree if rel.endswith((".html", ".xml")) and not rel.startswith("assets/")}
 
 
 def test_unchanged_inputs_rebuild_nothing(tmp_path: Path) -> None:
@@ -69,13 +88,19 @@ def test_an_edit_rebuilds_exactly_like_a_cold_build(tmp_path: Path, kind: str) -
     inodes = {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
 
     write_briefing(root, files)
-    _build(root, site)
+    reused = _reused(_build(root, site))
     cold = tmp_path / "cold"
     _build(root, cold)
 
     new = tree_hash(site)
     assert new == tree_hash(cold), "a rebuild over the old site must equal a cold build"
     assert new.get(page) != old.get(page), f"{page} must change when the {kind} changes"
+    # A page is rendered again when what it is made from (its templates and
+    # context) changed. For these edits that is exactly the pages whose bytes
+    # change. (A context change no template shows, say a topic's status on a
+    # page that lists only its title, renders the page to the same bytes.)
+    same = {rel for rel in _pages(new) if old.get(rel) == new[rel]}
+    assert reused == len(same), f"exactly the {len(_pages(new)) - len(same)} changed pages must be rendered"
     kept = [rel for rel, digest in new.items() if digest != "dir" and old.get(rel) == digest and rel != ".briefing-site"]
     assert kept, "an edit to one input must leave some files as they were"
     for rel in kept:
@@ -90,3 +115,96 @@ def test_fingerprint_covers_options(tmp_path: Path) -> None:
     assert " 0 written" not in result.stdout
     assert 'name="robots"' in (root / "site" / "index.html").read_text(encoding="utf-8")
     assert os.path.exists(root / "site" / "index.html")
+
+
+def test_one_article_edit_renders_only_the_pages_it_touches(tmp_path: Path) -> None:
+    """Many sources: an edit to one article leaves every other source page unrendered."""
+    extra: dict[str, str] = {}
+    for i in range(30):
+        extra[f"seeds/s{i:02}.txt"] = f"Report {i}\nParagraph {i} about the weather.\n"
+        extra[f"content/sources/s{i:02}.yaml"] = f"file: s{i:02}.txt\ntitle: Report {i}\n"
+    root = write_briefing(tmp_path / "b", extra)
+    site = root / "site"
+    _build(root, site)
+    before = tree_hash(site)
+    (root / "seeds" / "s07.txt").write_text("Report 7\nParagraph 7, corrected.\n", encoding="utf-8")
+    reused = _reused(_build(root, site))
+    after = tree_hash(site)
+    changed = {rel for rel in _pages(after) if before.get(rel) != after[rel]}
+    assert "sources/s07/index.html" in changed
+    assert not any(rel.startswith("sources/s") and rel != "sources/s07/index.html" for rel in changed)
+    assert reused == len(_pages(after)) - len(changed)
+    assert reused >= 30
+
+
+def test_a_memo_file_not_signed_by_this_user_is_never_loaded(tmp_path: Path) -> None:
+    """Unpickling runs code: a memo planted in a shared briefing folder must be ignored."""
+    root = write_briefing(tmp_path / "b")
+    canary = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {canary}",))
+
+    cache = root / ".briefing-cache"
+    cache.mkdir()
+    (cache / "memo.pickle").write_bytes(b"\0" * 32 + pickle.dumps(("salt", Payload())))
+    _build(root, root / "site")
+    assert not canary.exists()
+    cold = tmp_path / "cold"
+    _build(root, cold)
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    _build(root, root / "site")
+    memo = root / ".briefing-cache" / "memo.pickle"
+    data = bytearray(memo.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    memo.write_bytes(bytes(data))
+    write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
+    _build(root, root / "site")
+    cold = tmp_path / "cold"
+    _build(root, cold)
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_a_same_size_edit_within_the_same_second_is_seen(tmp_path: Path) -> None:
+    """The remembered input hashes trust a file's size and mtime only once it was
+    a second old when hashed; a quick same-size edit with the mtime put back is
+    still seen."""
+    root = write_briefing(tmp_path / "b")
+    article = root / "seeds" / "cairo.txt"
+    _build(root, root / "site")
+    stat = article.stat()
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("discuss", "debated"), encoding="utf-8")  # same length
+    os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert article.stat().st_size == stat.st_size
+    _build(root, root / "site")
+    assert "debated" in (root / "site" / "sources" / "cairo" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_live_preview_memo_builds_what_a_cold_build_does(tmp_path: Path) -> None:
+    """``briefing serve`` keeps its memo in memory across builds; after a series of
+    edits (and a failed build in between) its site equals a cold build's."""
+    root = write_briefing(tmp_path / "b")
+    builder = preview_builder(BuildOptions(root=root))
+    out = tmp_path / "preview"
+    builder(out)
+    edits: list[dict[str, str | bytes | None]] = [
+        {"content/actors/alice.yaml": "name: Alice Smith\nrole: envoy\n"},
+        {"content/actors/bob.yaml": "name: [broken\n"},
+        {"content/actors/bob.yaml": "name: Bob Jones\naliases: [Jones]\n"},
+        {"content/briefing.yaml": "title: Retitled\nas_of: 2025-10-08\nsummary: New line.\n"},
+    ]
+    for edit in edits:
+        write_briefing(root, edit)
+        try:
+            builder(out)
+        except ContentError:  # the broken edit: the preview keeps the last good site
+            assert "bob.yaml" in str(edit)
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False))
+    assert tree_hash(out) == tree_hash(cold)

@@ -1,0 +1,190 @@
+"""Results of the build's pure steps, remembered from one build to the next.
+
+A :class:`Memo` maps a *key* to a result. The key is a digest of everything the
+result is computed from: a YAML file's path and bytes, an article's bytes and the
+drop patterns, a text and the matcher's phrases, a page's template sources and
+context. A changed input is a different key, so a stale result cannot be found;
+there is no dependency graph to keep up to date by hand.
+
+Lifetimes:
+
+* ``briefing serve`` keeps one memo in memory for all its builds;
+* ``briefing build`` loads it from ``ROOT/.briefing-cache/memo.pickle`` and saves
+  it after a successful build. The file is signed (HMAC-SHA256) with a key that
+  lives in the user's own cache folder: unpickling runs code, so a memo file
+  planted in a shared briefing folder must never be loaded. A file with a bad
+  signature, or made by another version of the code, is ignored.
+
+Entries the latest build did not use are dropped when it settles, so the memo
+holds about what one build needs, however long the server runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import pickle
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_SIGNATURE_BYTES = 32
+
+
+def digest(*parts: object) -> bytes:
+    """A key for plain, acyclic data (str, bytes, numbers, tuples, lists, dicts,
+    frozen dataclasses of those). Equal pickles mean equal data, so a key never
+    names two different inputs. The pickler runs in "fast" mode, without its memo:
+    otherwise the bytes would depend on which equal strings happen to be one
+    object, and equal data could get different keys. It is also several times
+    faster than JSON."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: see above (the data has no cycles)
+    pickler.dump(parts)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=20).digest()
+
+
+class Memo:
+    """Results by (kind, key). ``salt`` names the code that made them: a memo
+    saved by other code (another version, a local change) is not loaded."""
+
+    def __init__(self, salt: str = "") -> None:
+        self.salt = salt
+        self._kept: dict[tuple[str, bytes], Any] = {}
+        self._used: dict[tuple[str, bytes], Any] = {}
+        self.hits = 0
+        self.misses = 0
+        self._changed = False
+
+    def get(self, kind: str, key: bytes, compute: Callable[[], T]) -> T:
+        """The remembered result for ``key``, or ``compute()``'s (then remembered)."""
+        slot = (kind, key)
+        if slot in self._used:
+            self.hits += 1
+            value: T = self._used[slot]
+            return value
+        if slot in self._kept:
+            self.hits += 1
+            value = self._kept[slot]
+        else:
+            self.misses += 1
+            value = compute()
+        self._used[slot] = value
+        return value
+
+    def peek(self, kind: str, key: bytes) -> Any | None:
+        """The remembered result for ``key`` without computing anything."""
+        slot = (kind, key)
+        return self._used.get(slot, self._kept.get(slot))
+
+    def put(self, kind: str, key: bytes, value: object) -> None:
+        """Remember ``value`` for ``key`` (a result computed elsewhere: in a worker)."""
+        slot = (kind, key)
+        if self._kept.get(slot) != value:
+            self._changed = True
+        self._used[slot] = value
+
+    def known(self, kind: str) -> Mapping[bytes, Any]:
+        """Every remembered result of one kind (for forked workers, read-only)."""
+        found = {k: v for (x, k), v in self._kept.items() if x == kind}
+        found.update({k: v for (x, k), v in self._used.items() if x == kind})
+        return found
+
+    def settle(self, succeeded: bool) -> None:
+        """End of a build. After a success only what it used is kept; after a
+        failure the older entries stay too (the next build will likely need them)."""
+        before = len(self._kept)
+        if succeeded:
+            self._kept = self._used
+        else:
+            self._kept.update(self._used)
+        self._changed = self._changed or self.misses > 0 or len(self._kept) != before
+        self._used = {}
+        self.hits = self.misses = 0
+
+    # ------------------------------------------------------------ on disk
+
+    def save(self, path: Path, secret: bytes | None) -> None:
+        """Write the memo, signed; without a secret (no user cache folder), nothing.
+        A folder that cannot be written to simply gets no memo."""
+        if secret is None or not self._changed:
+            return
+        body = pickle.dumps((self.salt, self._kept), protocol=5)
+        temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(hmac.new(secret, body, hashlib.sha256).digest() + body)
+            os.replace(temp, path)
+            self._changed = False
+        except OSError:
+            temp.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: Path, secret: bytes | None, salt: str) -> Memo:
+        """The memo saved at ``path`` if it is signed with ``secret`` and made by
+        code with this ``salt``; an empty one otherwise."""
+        memo = cls(salt)
+        if secret is None:
+            return memo
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return memo
+        signature, body = data[:_SIGNATURE_BYTES], data[_SIGNATURE_BYTES:]
+        if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).digest()):
+            return memo
+        try:
+            saved_salt, kept = pickle.loads(body)  # signed by this user: see the module doc
+        except Exception:  # a file we signed but cannot read (another Python): start afresh
+            return memo
+        if saved_salt == salt and isinstance(kept, dict):
+            memo._kept = kept
+        return memo
+
+
+def user_secret() -> bytes | None:
+    """This user's signing key for memo files, made on first use in the user's
+    cache folder (``$XDG_CACHE_HOME/briefing`` or ``~/.cache/briefing``), readable
+    by the user only. None when there is no such folder to write to."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "briefing" / "memo-key"
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+    except FileExistsError:
+        pass  # made by a build running at the same time
+    except OSError:
+        return None
+    try:
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    key = path.read_bytes()
+    return key if len(key) == 32 else None
+
+
+def code_salt(package: Path, extra: Mapping[str, str]) -> str:
+    """A digest of the generator's own source files and the given versions (of
+    the libraries whose behaviour shapes the results)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, version in sorted(extra.items()):
+        h.update(f"{name}={version}\0".encode())
+    for path in sorted(package.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()

@@ -25,9 +25,12 @@ _BAR = 24
 class ProgressDisplay:
     """A ``build.Progress`` callback that shows progress on ``stream``."""
 
-    def __init__(self, stream: TextIO, *, terminal: bool | None = None) -> None:
+    def __init__(self, stream: TextIO, *, terminal: bool | None = None, show_after: float = SHOW_AFTER_S,
+                 redraw: float = REDRAW_S) -> None:
         self.stream = stream
         self.terminal = stream.isatty() if terminal is None else terminal
+        self.show_after = show_after
+        self.redraw = redraw
         self._started = time.monotonic()
         self._drawn = 0.0
         self._shown = False
@@ -56,7 +59,7 @@ class ProgressDisplay:
 
     def _draw(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if now - self._started < SHOW_AFTER_S or (now - self._drawn < REDRAW_S and done < total):
+        if now - self._started < self.show_after or (now - self._drawn < self.redraw and done < total):
             return
         self._drawn = now
         if done > 0 and total > 0:

@@ -23,7 +23,7 @@ from generator.data import briefing_data, briefing_json
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths, load
-from generator.memo import Memo, code_salt, user_secret
+from generator.memo import Memo, code_salt, user_cache, user_secret
 from generator.model import Site
 from generator.resolve import resolve
 
@@ -248,7 +248,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     memo = memo if memo is not None else Memo()
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
-    env = render.environment(templates, cache=options.root / fingerprint.CACHE_DIR / "templates")
+    env = render.environment(templates, cache=user_cache() / "templates")
     report = (health.findings(site), health.CHECKS) if options.report else None
     pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
                               memo=memo)

@@ -147,12 +147,20 @@ class Memo:
         return memo
 
 
-def user_secret() -> bytes | None:
-    """This user's signing key for memo files, made on first use in the user's
-    cache folder (``$XDG_CACHE_HOME/briefing`` or ``~/.cache/briefing``), readable
-    by the user only. None when there is no such folder to write to."""
+def user_cache() -> Path:
+    """This user's own cache folder: ``$XDG_CACHE_HOME/briefing`` or ``~/.cache/briefing``.
+
+    What would run as code if it were tampered with (compiled templates) lives
+    here, never in the briefing folder: a briefing may come from someone else."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "briefing" / "memo-key"
+    return Path(base) / "briefing"
+
+
+def user_secret() -> bytes | None:
+    """This user's signing key for memo files, made on first use in
+    :func:`user_cache`, readable by the user only. None when there is no such
+    folder to write to."""
+    path = user_cache() / "memo-key"
     try:
         return _read_key(path)
     except FileNotFoundError:

@@ -73,11 +73,13 @@ class _Environment(jinja2.Environment):
 def environment(templates: TemplateSet, cache: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment for these templates: autoescaped, strict. With a
     ``cache`` folder, compiled templates are kept there between builds; Jinja keys
-    them by each template's source checksum, so a changed template is recompiled."""
+    them by each template's path and source checksum, so a changed template is
+    recompiled. Compiled templates are code: the folder must be the user's own
+    (``memo.user_cache``), never one inside a briefing that may come from others."""
     bytecode = None
     if cache is not None:
         try:
-            cache.mkdir(parents=True, exist_ok=True)
+            cache.mkdir(parents=True, exist_ok=True, mode=0o700)
             bytecode = jinja2.FileSystemBytecodeCache(str(cache))
         except OSError:
             bytecode = None  # a read-only briefing folder: compile every time

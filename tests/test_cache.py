@@ -19,7 +19,9 @@ import re
 from pathlib import Path
 
 import pytest
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
+from generator import render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from tests.helpers import run_cli, tree_hash, write_briefing
@@ -208,3 +210,22 @@ def test_the_live_preview_memo_builds_what_a_cold_build_does(tmp_path: Path) -> 
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False))
     assert tree_hash(out) == tree_hash(cold)
+
+
+def test_compiled_templates_planted_in_the_briefing_folder_never_run(tmp_path: Path) -> None:
+    """Compiled templates are code. They are cached in the user's own cache folder;
+    a cache planted in a briefing (say, committed to a shared repository) is not read."""
+    root = write_briefing(tmp_path / "b")
+    canary = tmp_path / "pwned"
+    env = render.environment(render.TemplateSet(root / "templates", render.builtin_templates()))
+    planted = FileSystemBytecodeCache(str(root / ".briefing-cache" / "templates"))
+    (root / ".briefing-cache" / "templates").mkdir(parents=True)
+    assert env.loader is not None
+    for name in ("base.html", "index.html"):
+        source, filename, _ = env.loader.get_source(env, name)
+        bucket = Bucket(env, planted.get_cache_key(name, filename), planted.get_source_checksum(source))
+        bucket.code = compile(f"open({str(canary)!r}, 'w').close()", name, "exec")
+        planted.dump_bytecode(bucket)
+    _build(root, root / "site")
+    assert not canary.exists()
+    assert "Test briefing" in (root / "site" / "index.html").read_text(encoding="utf-8")

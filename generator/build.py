@@ -131,12 +131,15 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
         raise ContentError(diagnostics.sorted())
     warnings = diagnostics.sorted()
     progress("writing files", 0, len(files))
-    written = output.write_site(options.out_dir, files)
     memo.settle(succeeded=True)
-    if stored:
-        memo.save(_memo_path(options), user_secret())
-    if key is not None:
-        fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
+
+    def remember() -> None:
+        if stored:
+            memo.save(_memo_path(options), user_secret())
+        if key is not None:
+            fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
+
+    written = output.write_site(options.out_dir, files, then=remember)
     if options.single_file is not None:
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(

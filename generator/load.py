@@ -146,12 +146,15 @@ def _files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list
     """The regular files directly in ``folder``, sorted, skipping editor litter."""
     if not folder.is_dir():
         return []
+    # Only a link can lead out of a folder that is itself inside the briefing:
+    # resolving every path would cost more than reading a large briefing's YAML.
+    folder_inside = folder.resolve().is_relative_to(paths.root.resolve())
     out = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name.startswith(".") or entry.name.endswith(_IGNORED_SUFFIXES):
             continue
-        if not _inside(paths, path, diagnostics):
+        if (entry.is_symlink() or not folder_inside) and not _inside(paths, path, diagnostics):
             continue
         if entry.is_dir():
             diagnostics.warning(Location(paths.rel(path)), "ignored: sub-folders are not read here")

@@ -20,7 +20,8 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,9 +66,12 @@ def check_output(out: Path, root: Path) -> None:
         )
 
 
-def write_site(out: Path, files: Mapping[str, bytes | Kept]) -> WriteResult:
+def write_site(out: Path, files: Mapping[str, bytes | Kept],
+               then: Callable[[], object] | None = None) -> WriteResult:
     """Write ``files`` (site path -> bytes, or :class:`Kept` for a file of the
-    current site) as the new content of ``out``, atomically.
+    current site) as the new content of ``out``, atomically. ``then`` runs once
+    the new site is in place, while the previous one is being deleted (on a
+    large site that takes as long as the rest of an incremental build).
 
     Raises :class:`OutputError` when the directory cannot be written.
     """
@@ -102,7 +106,15 @@ def write_site(out: Path, files: Mapping[str, bytes | Kept]) -> WriteResult:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"cannot write the site to {out}: {exc.strerror or exc}") from None
-    shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+    # ``staging`` now holds the previous site.
+    remover = threading.Thread(target=shutil.rmtree, args=(staging,), kwargs={"ignore_errors": True},
+                               name="briefing-remove-old-site")
+    remover.start()
+    try:
+        if then is not None:
+            then()
+    finally:
+        remover.join()
     removed = len(set(previous) - set(files))
     return WriteResult(written=written, kept=kept, removed=removed)
 

@@ -25,12 +25,21 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
 
 
-def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object]) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The fingerprint of a build, and the SHA-256 of each input file by path."""
+
+    key: str
+    hashes: Mapping[str, str]
+
+
+def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object]) -> Inputs | None:
     """The fingerprint of a build of ``root`` with ``options`` (JSON-able values);
     None when some input cannot be read (the build then reports it properly)."""
     digest = hashlib.sha256()
@@ -53,7 +62,7 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object]) -
         return None
     if seen != known:
         _write_json(_hashes_path(root), seen)
-    return digest.hexdigest()
+    return Inputs(digest.hexdigest(), {path: str(entry[-1]) for path, entry in seen.items()})
 
 
 _TRUST_AFTER_NS = 1_000_000_000

@@ -8,9 +8,10 @@ problem goes into ``Diagnostics``; nothing here raises for bad input.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -63,13 +64,17 @@ class BriefingPaths:
             return path.as_posix()
 
 
-def load(paths: BriefingPaths, diagnostics: Diagnostics, memo: Memo | None = None) -> Content | None:
+def load(paths: BriefingPaths, diagnostics: Diagnostics, memo: Memo | None = None,
+         hashes: Mapping[str, str] | None = None) -> Content | None:
     """Read a whole briefing folder. Returns None when ``briefing.yaml`` cannot be
     used at all; otherwise every readable record, drafts included.
 
     With a ``memo``, a file whose path and bytes are those of an earlier build is
-    not parsed again: its record (and the problems found in it) are remembered."""
+    not parsed again: its record (and the problems found in it) are remembered.
+    ``hashes`` (path -> SHA-256 of the file, as the fingerprint found it) spare
+    reading such files at all."""
     memo = memo if memo is not None else Memo()
+    reading = _Reading(paths, memo, hashes or {})
     briefing_file = paths.content / "briefing.yaml"
     if not briefing_file.is_file():
         where = Location(paths.rel(briefing_file))
@@ -83,40 +88,66 @@ def load(paths: BriefingPaths, diagnostics: Diagnostics, memo: Memo | None = Non
     readable, node = _read_yaml(paths, briefing_file, diagnostics)
     briefing = (schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
                 if readable else None)
-    sources = _read_kind(paths, "sources", schema.read_source, diagnostics, memo)
-    actors = _read_kind(paths, "actors", schema.read_actor, diagnostics, memo)
-    topics = _read_kind(paths, "topics", schema.read_topic, diagnostics, memo)
+    sources = _read_kind(reading, "sources", schema.read_source, diagnostics)
+    actors = _read_kind(reading, "actors", schema.read_actor, diagnostics)
+    topics = _read_kind(reading, "topics", schema.read_topic, diagnostics)
     drop = reader.compile_drop(briefing.drop if briefing else ())
-    sources = _read_articles(paths, sources, drop, diagnostics, memo)
+    sources = _read_articles(reading, sources, drop, diagnostics)
     if briefing is None:
         return None
     return Content(briefing=briefing, sources=sources, actors=actors, topics=topics)
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """Reading files through the memo: a file's result is keyed by its path and
+    the SHA-256 of its bytes. When the fingerprint already hashed the file, a
+    remembered result is found without reading it; otherwise the file is read
+    and hashed here (never trusting the fingerprint's hash for what is read, as
+    the file may have been saved since)."""
+
+    paths: BriefingPaths
+    memo: Memo
+    hashes: Mapping[str, str]
+
+    def result(self, kind: str, path: Path, limit: int, diagnostics: Diagnostics,
+               compute: Callable[[bytes], tuple[T, list[Diagnostic]]]) -> tuple[T, list[Diagnostic]] | None:
+        """``compute(bytes)`` for the file, remembered; None if it cannot be read."""
+        rel = self.paths.rel(path)
+        known = self.hashes.get(str(path))
+        if known is not None and self.memo.peek(kind, key := digest(rel, known)) is not None:
+            found: tuple[T, list[Diagnostic]] = self.memo.get(kind, key, lambda: compute(b""))
+            return found
+        data = read_bytes(self.paths, path, limit, diagnostics)
+        if data is None:
+            return None
+        return self.memo.get(kind, digest(rel, hashlib.sha256(data).hexdigest()), lambda: compute(data))
+
+
 def _read_kind(
-    paths: BriefingPaths,
+    reading: _Reading,
     kind: str,
     read: Callable[[Node | None, str, Location, Diagnostics], T | None],
     diagnostics: Diagnostics,
-    memo: Memo,
 ) -> dict[str, T]:
+    paths = reading.paths
     records: dict[str, T] = {}
     for path in _files(paths, paths.content / kind, diagnostics):
-        record = _read_record(paths, kind, read, path, diagnostics, memo)
+        record = _read_record(reading, kind, read, path, diagnostics)
         if record is not None:
             records[path.stem] = record
     return dict(sorted(records.items()))
 
 
 def _read_record(
-    paths: BriefingPaths,
+    reading: _Reading,
     kind: str,
     read: Callable[[Node | None, str, Location, Diagnostics], T | None],
     path: Path,
     diagnostics: Diagnostics,
-    memo: Memo,
 ) -> T | None:
     """One content file as a record, or None (with its problems reported)."""
+    paths = reading.paths
     where = Location(paths.rel(path))
     if path.suffix == ".yml":
         diagnostics.error(where, f"rename to '{path.stem}.yaml': content files end in .yaml")
@@ -128,18 +159,16 @@ def _read_record(
     if problem:
         diagnostics.error(where, f"bad file name: {problem}")
         return None
-    data = read_bytes(paths, path, MAX_YAML_BYTES, diagnostics)
-    if data is None:
-        return None
-
-    def parse() -> tuple[T | None, list[Diagnostic]]:
+    def parse(data: bytes) -> tuple[T | None, list[Diagnostic]]:
         found = Diagnostics()
         readable, node = _parse_yaml(paths, path, data, found)
         return (read(node, path.stem, where, found) if readable else None), found.items
 
-    record, found = memo.get("record", digest(kind, where.path, data), parse)
-    diagnostics.extend(found)
-    return record
+    result = reading.result("record", path, MAX_YAML_BYTES, diagnostics, parse)
+    if result is None:
+        return None
+    diagnostics.extend(result[1])
+    return result[0]
 
 
 def _files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
@@ -246,13 +275,13 @@ def _parse_yaml(
 
 
 def _read_articles(
-    paths: BriefingPaths,
+    reading: _Reading,
     sources: dict[str, Source],
     drop: Sequence[re.Pattern[str]],
     diagnostics: Diagnostics,
-    memo: Memo,
 ) -> dict[str, Source]:
     """Each source with its article's blocks; warns about seeds no source names."""
+    paths = reading.paths
     seeds = {p.name: p for p in _files(paths, paths.seeds, diagnostics)}
     named: dict[str, str] = {}
     todo: list[tuple[Source, Path]] = []
@@ -271,7 +300,7 @@ def _read_articles(
 
     out: dict[str, Source] = {}
     for source, path in todo:
-        read = _with_article(paths, source, path, drop, diagnostics, memo)
+        read = _with_article(reading, source, path, drop, diagnostics)
         if read is not None:
             out[read.id] = read
     for name, path in seeds.items():
@@ -282,14 +311,12 @@ def _read_articles(
     return out
 
 
-def _with_article(paths: BriefingPaths, source: Source, path: Path, drop: Sequence[re.Pattern[str]],
-                  diagnostics: Diagnostics, memo: Memo) -> Source | None:
+def _with_article(reading: _Reading, source: Source, path: Path, drop: Sequence[re.Pattern[str]],
+                  diagnostics: Diagnostics) -> Source | None:
     """The source with its article read into blocks, or None if it cannot be read."""
-    data = read_bytes(paths, path, MAX_ARTICLE_BYTES, diagnostics)
-    if data is None:
-        return None
+    paths = reading.paths
 
-    def read() -> tuple[tuple[Block, ...] | None, list[Diagnostic]]:
+    def blocks_of(data: bytes) -> tuple[tuple[Block, ...] | None, list[Diagnostic]]:
         found = Diagnostics()
         text = decode(paths, path, data, found)
         if text is None:
@@ -299,10 +326,11 @@ def _with_article(paths: BriefingPaths, source: Source, path: Path, drop: Sequen
             found.warning(Location(paths.rel(path)), "the article has no paragraphs")
         return tuple(blocks), found.items
 
-    key = digest(paths.rel(path), data, [p.pattern for p in drop])
-    blocks, found = memo.get("article", key, read)
+    # The drop patterns shape the blocks, so they are part of what is remembered.
+    kind = "article:" + digest([p.pattern for p in drop]).hex()
+    result = reading.result(kind, path, MAX_ARTICLE_BYTES, diagnostics, blocks_of)
+    if result is None:
+        return None
+    blocks, found = result
     diagnostics.extend(found)
     return None if blocks is None else replace(source, blocks=blocks)
-
-
-

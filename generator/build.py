@@ -119,10 +119,11 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
     if site is not None and not diagnostics.has_errors():
         # Read the previous edition's data before anything is written over it.
         where = options.previous if options.previous is not None else options.out_dir
-        changes, previous = _changes(site, where, options.drafts, diagnostics)
+        data = briefing_data(site, drafts=options.drafts)
+        changes, previous = _changes(data, where, options.drafts, diagnostics)
         reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
         files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
-                            progress=progress)
+                            progress=progress, data=data)
         if previous is not None:
             files[changes_mod.PREVIOUS] = _compact_json(previous)
         if options.single_file is not None:
@@ -246,12 +247,12 @@ def load_site(options: BuildOptions, diagnostics: Diagnostics, memo: Memo | None
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
                 memo: Memo | None = None, reusable: Mapping[str, str] | None = None,
-                progress: Progress = _silent) -> dict[str, bytes | output.Kept]:
+                progress: Progress = _silent, data: dict[str, Any] | None = None) -> dict[str, bytes | output.Kept]:
     """Every file of the site by site path: its bytes, or :class:`output.Kept` for
     a page made from exactly what the unchanged file at its path in the current
     site was made from (``reusable``: path -> digest; ``memo``: what pages were
     made from). ``changes`` adds the "What's new" page; ``options.report`` the
-    health report."""
+    health report. ``data`` is the site's ``briefing_data``, if already made."""
     memo = memo if memo is not None else Memo()
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
@@ -263,7 +264,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
                                known=memo.known("page"), reusable=reusable or {})
     files = render.render_pages(renderer, diagnostics, jobs=options.jobs, memo=memo,
                                 progress=lambda done, total: progress("rendering pages", done, total))
-    files["data/briefing.json"] = briefing_json(site, drafts=options.drafts).encode("utf-8")
+    files["data/briefing.json"] = briefing_json(site, drafts=options.drafts, data=data).encode("utf-8")
     for path, source in templates.assets():
         files[path] = source.read_bytes()
     if options.search:
@@ -275,10 +276,11 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
 
 # ---------------------------------------------------------------- publishing
 
-def _changes(site: Site, where: Path, drafts: bool, diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
+def _changes(current: dict[str, Any], where: Path, drafts: bool,
+             diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
     """What changed since the previous edition found at ``where`` (a pure read), and
-    that edition's data, which the new site carries along (``data/previous.json``)."""
-    current = briefing_data(site, drafts=drafts)
+    that edition's data, which the new site carries along (``data/previous.json``).
+    ``current`` is the new site's ``briefing_data``."""
     baseline = changes_mod.read_baseline(where, current["as_of"], drafts=drafts)
     found, problems = changes_mod.compare(baseline.data, current)
     for problem in (*baseline.problems, *problems):

@@ -17,11 +17,13 @@ from typing import Any
 from generator.model import Citation, Claim, Site
 
 
-def briefing_json(site: Site, *, drafts: bool = False) -> str:
-    """The JSON text (compact UTF-8 JSON and a trailing newline)."""
+def briefing_json(site: Site, *, drafts: bool = False, data: dict[str, Any] | None = None) -> str:
+    """The JSON text (compact UTF-8 JSON and a trailing newline); ``data`` is
+    :func:`briefing_data`'s result when the caller already has it."""
     # Compact, because json's C encoder only runs without indent (pretty-printing
     # took seconds on large briefings); ``python -m json.tool`` makes it readable.
-    return json.dumps(briefing_data(site, drafts=drafts), ensure_ascii=False, separators=(",", ":")) + "\n"
+    data = data if data is not None else briefing_data(site, drafts=drafts)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def briefing_data(site: Site, *, drafts: bool = False) -> dict[str, Any]:

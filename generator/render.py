@@ -234,8 +234,13 @@ def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1,
 
 def _results(renderer: Renderer, keys: list[PageKey], jobs: int) -> Iterator[RenderResult]:
     if jobs > 1 and len(keys) >= PARALLEL_MIN_PAGES:
-        for name in {renderer.pages.page(k).template for k in keys[:8]}:
-            renderer.env.get_template(name)  # compile once, before the workers fork
+        # Compile every template once, before the workers fork (not each worker
+        # on its own). One that does not compile is reported by its pages.
+        for name in renderer.templates:
+            try:
+                renderer.env.get_template(name)
+            except jinja2.TemplateError:
+                continue
     return fork_map(renderer.render, keys, jobs=jobs, chunksize=_CHUNK, min_items=PARALLEL_MIN_PAGES)
 
 

@@ -96,23 +96,22 @@ def environment(templates: TemplateSet, cache: Path | None = None) -> jinja2.Env
 
 
 def template_keys(env: jinja2.Environment, memo: Memo) -> dict[str, bytes]:
-    """For each page template, a key for its source and the sources of every
-    template it extends, imports or includes, transitively (as the loader finds
-    them: a briefing's own template first). An edit to ``actor.html`` then
-    re-renders the actor pages only. A template that names another one by an
-    expression could use any: its key covers them all."""
+    """For each template, a key for its source and the sources of every template it
+    extends, imports or includes, transitively (as the loader finds them: a
+    briefing's own template first). An edit to ``actor.html`` then re-renders the
+    actor pages only. A template that names another one by an expression could
+    use any: its key covers them all. (``assets/`` holds files copied as they
+    are, not templates.)"""
     loader = env.loader
     assert loader is not None
-    names = [n for n in loader.list_templates() if n.endswith((".html", ".xml")) and not n.startswith("assets/")]
+    names = [n for n in loader.list_templates() if not n.startswith("assets/")]
     sources = {name: loader.get_source(env, name)[0] for name in names}
 
     def references(name: str) -> tuple[str, ...] | None:
         source = sources[name]
         return memo.get("template-refs", digest(name, source), lambda: _references(env, source))
 
-    refs = {name: references(name) for name in names}
-    keys: dict[str, bytes] = {}
-    for name in names:
+    def used_by(name: str) -> set[str]:
         used: set[str] = set()
         todo = [name]
         while todo:
@@ -120,13 +119,15 @@ def template_keys(env: jinja2.Environment, memo: Memo) -> dict[str, bytes]:
             if current in used:
                 continue
             used.add(current)
-            found = refs.get(current, ())
+            if current not in sources:
+                continue  # a missing template: rendering reports it; its name stays in the key
+            found = references(current)
             if found is None:
-                used = set(names)
-                break
+                return set(names)
             todo.extend(found)
-        keys[name] = digest(sorted((n, sources[n]) for n in used if n in sources))
-    return keys
+        return used
+
+    return {name: digest(sorted((n, sources.get(n)) for n in used_by(name))) for name in names}
 
 
 def _references(env: jinja2.Environment, source: str) -> tuple[str, ...] | None:

@@ -229,3 +229,21 @@ def test_compiled_templates_planted_in_the_briefing_folder_never_run(tmp_path: P
     _build(root, root / "site")
     assert not canary.exists()
     assert "Test briefing" in (root / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_edit_to_an_included_template_rerenders_the_pages_that_include_it(tmp_path: Path) -> None:
+    """A page's key covers every template it extends, imports or includes, whatever
+    the included file is called."""
+    root = write_briefing(tmp_path / "b", {
+        "templates/actor.html": "{% extends 'base.html' %}{% block main %}<h1>{{ actor.name }}</h1>"
+                                "{% include 'parts/note.txt' %}{% endblock %}\n",
+        "templates/parts/note.txt": "first note\n",
+    })
+    site = root / "site"
+    _build(root, site)
+    (root / "templates" / "parts" / "note.txt").write_text("second note\n", encoding="utf-8")
+    _build(root, site)
+    assert "second note" in (site / "actors" / "bob" / "index.html").read_text(encoding="utf-8")
+    cold = tmp_path / "cold"
+    _build(root, cold)
+    assert tree_hash(site) == tree_hash(cold)

@@ -179,14 +179,14 @@ def _memo_salt() -> str:
     return code_salt(Path(__file__).resolve().parent, versions)
 
 
-def _reused(options: BuildOptions, warnings_data: list[dict[str, Any]], started: float) -> BuildResult:
+def _reused(options: BuildOptions, known: fingerprint.Recalled, started: float) -> BuildResult:
     """The result of a build whose inputs are those of the site already in place:
     nothing is read, rendered or written (its warnings are repeated)."""
-    files = [p.name for p in options.out_dir.rglob("*") if p.is_file() and p.name != output.MARKER]
-    warnings = tuple(_from_data(w) for w in warnings_data)
-    return BuildResult(out=options.out_dir, pages=sum(1 for p in files if p.endswith(".html")), files=len(files),
-                       written=0, kept=len(files), removed=0, seconds=time.perf_counter() - started,
-                       warnings=warnings)
+    files = [rel for rel in known.files if rel != output.MARKER]
+    pages = sum(1 for rel in files if rel.endswith(".html"))
+    return BuildResult(out=options.out_dir, pages=pages, files=len(files), written=0, kept=len(files), removed=0,
+                       seconds=time.perf_counter() - started, warnings=tuple(_from_data(w) for w in known.warnings),
+                       reused=pages)
 
 
 def _as_data(d: Diagnostic) -> dict[str, object]:

@@ -118,7 +118,9 @@ class Memo:
         temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(hmac.new(secret, body, hashlib.sha256).digest() + body)
+            with open(temp, "wb") as f:  # two writes: no second copy of a large memo in memory
+                f.write(hmac.new(secret, body, hashlib.sha256).digest())
+                f.write(body)
             os.replace(temp, path)
             self._changed = False
         except OSError:
@@ -135,7 +137,7 @@ class Memo:
             data = path.read_bytes()
         except OSError:
             return memo
-        signature, body = data[:_SIGNATURE_BYTES], data[_SIGNATURE_BYTES:]
+        signature, body = data[:_SIGNATURE_BYTES], memoryview(data)[_SIGNATURE_BYTES:]
         if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).digest()):
             return memo
         try:

@@ -111,16 +111,29 @@ class Memo:
 
     def save(self, path: Path, secret: bytes | None) -> None:
         """Write the memo, signed; without a secret (no user cache folder), nothing.
-        A folder that cannot be written to simply gets no memo."""
+        A folder that cannot be written to simply gets no memo.
+
+        The file is the signature, the salt on a line, then one pickle per entry:
+        pickling everything at once kept a table of every object pickled, the
+        largest allocation of a 10,000-article build."""
         if secret is None or not self._changed:
             return
-        body = pickle.dumps((self.salt, self._kept), protocol=5)
         temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        signer = hmac.new(secret, digestmod=hashlib.sha256)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temp, "wb") as f:  # two writes: no second copy of a large memo in memory
-                f.write(hmac.new(secret, body, hashlib.sha256).digest())
-                f.write(body)
+            with open(temp, "wb") as f:
+                f.write(bytes(_SIGNATURE_BYTES))  # the signature, once everything is written
+
+                def write(data: bytes) -> None:
+                    signer.update(data)
+                    f.write(data)
+
+                write(self.salt.encode() + b"\n")
+                for (kind, key), value in self._kept.items():
+                    write(pickle.dumps((kind, key, value), protocol=5))
+                f.seek(0)
+                f.write(signer.digest())
             os.replace(temp, path)
             self._changed = False
         except OSError:
@@ -129,23 +142,31 @@ class Memo:
     @classmethod
     def load(cls, path: Path, secret: bytes | None, salt: str) -> Memo:
         """The memo saved at ``path`` if it is signed with ``secret`` and made by
-        code with this ``salt``; an empty one otherwise."""
+        code with this ``salt``; an empty one otherwise. Nothing is unpickled
+        before both are checked."""
         memo = cls(salt)
         if secret is None:
             return memo
         try:
-            data = path.read_bytes()
+            data = path.read_bytes()  # read once: what is checked is what is unpickled
         except OSError:
             return memo
-        signature, body = data[:_SIGNATURE_BYTES], memoryview(data)[_SIGNATURE_BYTES:]
-        if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).digest()):
+        body = memoryview(data)[_SIGNATURE_BYTES:]
+        if not hmac.compare_digest(data[:_SIGNATURE_BYTES], hmac.new(secret, body, hashlib.sha256).digest()):
             return memo
+        line_end = data.find(b"\n", _SIGNATURE_BYTES)
+        if line_end < 0 or data[_SIGNATURE_BYTES:line_end] != salt.encode():
+            return memo
+        stream = io.BytesIO(data)  # shares the bytes; no copy
+        stream.seek(line_end + 1)
+        kept: dict[tuple[str, bytes], Any] = {}
         try:
-            saved_salt, kept = pickle.loads(body)  # signed by this user: see the module doc
+            while stream.tell() < len(data):
+                kind, key, value = pickle.load(stream)  # signed by this user: see the module doc
+                kept[(kind, key)] = value
         except Exception:  # a file we signed but cannot read (another Python): start afresh
             return memo
-        if saved_salt == salt and isinstance(kept, dict):
-            memo._kept = kept
+        memo._kept = kept
         return memo
 
 

@@ -191,7 +191,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     paths = options.paths
     if not paths.content.is_dir():
         raise UsageError(f"{args.root} is not a briefing folder (no content/); pass --root DIR")
-    watched = [p for p in (paths.seeds, paths.content, paths.templates) if p.is_dir()]
+    # All three, even if one does not exist yet: the watcher notices when it appears.
+    watched = [paths.seeds, paths.content, paths.templates]
     builtin = builtin_templates()
     if not any(part in ("site-packages", "dist-packages") for part in builtin.parts):
         watched.append(builtin)  # running from a checkout: template work reloads too

@@ -103,26 +103,46 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]  # livereload is untyped
         return [p for p in self._tasks if Path(p).exists()]
 
     def _run(self) -> None:
+        polling = self.force_polling
+        pending: list[str] = []
         try:
-            self._watch(self.force_polling)
-        except OSError as exc:
-            if self.force_polling:
-                raise
-            # Typically the inotify watch limit; polling still works, only slower.
-            logger.warning("change notifications unavailable (%s); polling instead", exc)
-            self._watch(True)
+            while not self._stop.is_set():
+                try:
+                    pending = self._watch(polling, pending)
+                except OSError as exc:
+                    if polling:
+                        raise
+                    # Typically the inotify watch limit; polling still works, only slower.
+                    logger.warning("change notifications unavailable (%s); polling instead", exc)
+                    polling = True
         finally:
             self._ready.set()
 
-    def _watch(self, force_polling: bool | None) -> None:
+    def _watch(self, force_polling: bool | None, pending: Sequence[str]) -> list[str]:
+        """Watch the folders that exist until stopped, or until a watched folder
+        that did not exist appears (say ``templates/``, made while serving); then
+        return it, and the next watch, which includes it, reports it as changed
+        once it is in place (so no save in between is missed)."""
+        missing = [p for p in self._tasks if not Path(p).exists()]
+        if not self._paths():  # nothing to watch yet: wait for a folder to appear
+            self._ready.set()
+            while not self._stop.wait(TICK_MS / 1000):
+                if appeared := [p for p in missing if Path(p).exists()]:
+                    return appeared
+            return []
+        waiting = list(pending)
         for changes in watchfiles.watch(
             *self._paths(), step=self.settle_ms, stop_event=self._stop, rust_timeout=TICK_MS,
             yield_on_timeout=True, force_polling=force_polling, poll_delay_ms=100,
             raise_interrupt=False,
         ):
             self._ready.set()
-            if changes:
-                self._dispatch(sorted({path for _, path in changes}))
+            if changes or waiting:
+                self._dispatch(sorted({path for _, path in changes} | set(waiting)))
+                waiting = []
+            if appeared := [p for p in missing if Path(p).exists()]:
+                return appeared
+        return []
 
     def _dispatch(self, changed: Sequence[str]) -> None:
         tasks: dict[int, tuple[Callable[..., object], list[str]]] = {}

@@ -183,6 +183,24 @@ def test_template_and_seed_edits_rebuild(served, briefing: Path) -> None:
     wait_for(lambda: b"all night" in get(server, "/sources/wire-1/")[1])
 
 
+def test_a_watched_folder_made_while_serving_is_watched(briefing: Path) -> None:
+    """templates/ does not exist when the server starts; creating it, then a file in
+    it, rebuilds (the watcher starts watching the folder when it appears)."""
+    assert not (briefing / "templates").exists()
+    server = DevServer(real_builder(briefing), [briefing / "content", briefing / "seeds", briefing / "templates"],
+                       port=0, base=briefing, log=io.StringIO())
+    server.start()
+    try:
+        assets = briefing / "templates" / "assets"
+        assets.mkdir(parents=True)
+        (assets / "hello.txt").write_text("made while serving\n", encoding="utf-8")
+        wait_for(lambda: get(server, "/assets/hello.txt")[1] == b"made while serving\n")
+        (assets / "hello.txt").write_text("and edited\n", encoding="utf-8")
+        wait_for(lambda: get(server, "/assets/hello.txt")[1] == b"and edited\n")
+    finally:
+        server.stop()
+
+
 def test_second_server_in_the_same_process_works(briefing: Path, page) -> None:
     port = 0
     for attempt in range(2):  # the second one on the port the first one freed

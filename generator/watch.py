@@ -18,7 +18,8 @@ A callback that raises is reported and does not stop the watcher: the next
 change runs it again (livereload's poller instead records the new mtimes first,
 so a failed build is never retried for that change). Changes that arrive while a
 callback runs are kept by ``watchfiles`` and reported as the next burst, so the
-last save is always the last one built.
+last save is always the last one built. A watched folder that does not exist yet
+is looked for on every tick; when it appears, the watch starts again with it.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ Progress = Callable[[str, int, int], None]
 when unknown. Shown by ``generator.progress``."""
 
 
-def _silent(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
+    """A :data:`Progress` that shows nothing."""
     del stage, done, total
 
 
@@ -86,7 +87,7 @@ class BuildResult:
     site was made from."""
 
 
-def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = _silent) -> BuildResult:
+def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -247,7 +248,7 @@ def load_site(options: BuildOptions, diagnostics: Diagnostics, memo: Memo | None
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
                 memo: Memo | None = None, reusable: Mapping[str, str] | None = None,
-                progress: Progress = _silent, data: dict[str, Any] | None = None) -> dict[str, bytes | output.Kept]:
+                progress: Progress = no_progress, data: dict[str, Any] | None = None) -> dict[str, bytes | output.Kept]:
     """Every file of the site by site path: its bytes, or :class:`output.Kept` for
     a page made from exactly what the unchanged file at its path in the current
     site was made from (``reusable``: path -> digest; ``memo``: what pages were

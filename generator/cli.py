@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__, health, scaffold
-from generator.build import BuildOptions, Progress, build, check_health, preview_builder
+from generator.build import BuildOptions, Progress, build, check_health, no_progress, preview_builder
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
 from generator.progress import ProgressDisplay
 
@@ -159,7 +159,7 @@ def _run_build(args: argparse.Namespace) -> int:
                            report=args.report,
                            previous=args.previous)
     shown: contextlib.AbstractContextManager[Progress] = (
-        contextlib.nullcontext(_no_progress) if args.quiet else ProgressDisplay(sys.stderr))
+        contextlib.nullcontext(no_progress) if args.quiet else ProgressDisplay(sys.stderr))
     try:
         with shown as progress:
             result = build(options, progress=progress)
@@ -253,10 +253,6 @@ def _run_new(args: argparse.Namespace) -> int:
     print(f"  briefing build --root {root}      then open {root / 'site' / 'index.html'}")
     print(f"  briefing check --root {root}      report problems and what to improve")
     return EXIT_OK
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    del stage, done, total
 
 
 def _report(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:

@@ -58,7 +58,7 @@ class SitePages:
         """``changes`` (what changed since the previous edition) adds the "What's new"
         page and the front page's notice; ``report`` (health findings and the checks'
         descriptions) adds the editors' report page. A ``memo`` remembers the actor
-        graph's layout between builds."""
+        graph's layout and Markdown conversions between builds."""
         self.site = site
         self.changes = changes
         self.report = report
@@ -131,7 +131,8 @@ def long_date(day: dt.date | None) -> str:
 
 
 class _Builder:
-    """Builds contexts for one site; holds only read-only lookups made once."""
+    """Builds contexts for one site; holds read-only lookups made once, and the
+    memo, which only ever learns results keyed by their inputs."""
 
     def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None,
                  memo: Memo | None = None) -> None:

@@ -115,34 +115,34 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
     diagnostics = Diagnostics()
     progress("reading the briefing", 0, 0)
     site = load_site(options, diagnostics, memo, found.hashes if found is not None else None)
-    files: dict[str, bytes | output.Kept] = {}
-    one_file = ""
-    if site is not None and not diagnostics.has_errors():
-        # Read the previous edition's data before anything is written over it.
-        where = options.previous if options.previous is not None else options.out_dir
-        data = briefing_data(site, drafts=options.drafts)
-        changes, previous = _changes(data, where, options.drafts, diagnostics)
-        reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
-        files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
-                            progress=progress, data=data)
-        if previous is not None:
-            files[changes_mod.PREVIOUS] = _compact_json(previous)
-        if options.single_file is not None:
-            one_file = _single_file(site, options, diagnostics, changes)
     if site is None or diagnostics.has_errors():
         memo.settle(succeeded=False)
         raise ContentError(diagnostics.sorted())
-    warnings = diagnostics.sorted()
-    progress("writing files", 0, len(files))
-    memo.settle(succeeded=True)
+    # Read the previous edition's data before anything is written over it.
+    where = options.previous if options.previous is not None else options.out_dir
+    data = briefing_data(site, drafts=options.drafts)
+    changes, previous = _changes(data, where, options.drafts, diagnostics)
+    reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
+    with output.Staging(options.out_dir) as staging:
+        files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
+                            progress=progress, data=data, sink=staging)
+        if previous is not None:
+            files[changes_mod.PREVIOUS] = staging.put(changes_mod.PREVIOUS, _compact_json(previous))
+        one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
+        if diagnostics.has_errors():
+            memo.settle(succeeded=False)
+            raise ContentError(diagnostics.sorted())
+        warnings = diagnostics.sorted()
+        progress("writing files", 0, len(files))
+        memo.settle(succeeded=True)
 
-    def remember() -> None:
-        if stored:
-            memo.save(_memo_path(options), user_secret())
-        if key is not None:
-            fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
+        def remember() -> None:
+            if stored:
+                memo.save(_memo_path(options), user_secret())
+            if key is not None:
+                fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
 
-    written = output.write_site(options.out_dir, files, then=remember)
+        written = staging.commit(files, then=remember)
     if options.single_file is not None:
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
@@ -154,7 +154,7 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
         removed=written.removed,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
-        reused=sum(1 for data in files.values() if isinstance(data, output.Kept)),
+        reused=sum(1 for placed in files.values() if placed.reused),
     )
 
 
@@ -249,13 +249,16 @@ def load_site(options: BuildOptions, diagnostics: Diagnostics, memo: Memo | None
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
                 memo: Memo | None = None, reusable: Mapping[str, str] | None = None,
-                progress: Progress = no_progress, data: dict[str, Any] | None = None) -> dict[str, bytes | output.Kept]:
-    """Every file of the site by site path: its bytes, or :class:`output.Kept` for
-    a page made from exactly what the unchanged file at its path in the current
-    site was made from (``reusable``: path -> digest; ``memo``: what pages were
-    made from). ``changes`` adds the "What's new" page; ``options.report`` the
-    health report. ``data`` is the site's ``briefing_data``, if already made."""
+                progress: Progress = no_progress, data: dict[str, Any] | None = None,
+                sink: output.Staging | output.Discard | None = None) -> dict[str, output.Placed]:
+    """Make every file of the site and put it into ``sink`` (by default nowhere);
+    return where each went, by site path. A page made from exactly what the
+    unchanged file at its path in the current site was made from (``reusable``:
+    path -> digest; ``memo``: what pages were made from) is kept, not rendered.
+    ``changes`` adds the "What's new" page; ``options.report`` the health report.
+    ``data`` is the site's ``briefing_data``, if already made."""
     memo = memo if memo is not None else Memo()
+    sink = sink if sink is not None else output.Discard()
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
     env = render.environment(templates, cache=user_cache() / "templates")
@@ -263,16 +266,18 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
                               memo=memo)
     renderer = render.Renderer(env, pages, options.root, templates=render.template_keys(env, memo),
-                               known=memo.known("page"), reusable=reusable or {})
+                               known=memo.known("page"), reusable=reusable or {}, sink=sink)
     files = render.render_pages(renderer, diagnostics, jobs=options.jobs, memo=memo,
                                 progress=lambda done, total: progress("rendering pages", done, total))
-    files["data/briefing.json"] = briefing_json(site, drafts=options.drafts, data=data).encode("utf-8")
+    files["data/briefing.json"] = sink.put("data/briefing.json",
+                                           briefing_json(site, drafts=options.drafts, data=data).encode("utf-8"))
     for path, source in templates.assets():
-        files[path] = source.read_bytes()
-    if options.search:
+        files[path] = sink.put(path, source.read_bytes())
+    if options.search and isinstance(sink, output.Staging):
         progress("indexing for search", 0, len(files))
-        files.update(search.index_files(output.contents(options.out_dir, files), diagnostics))
-    _add_static(options.paths, files, diagnostics)
+        for path, content in search.index_site(sink.path, diagnostics).items():
+            files[path] = sink.put(path, content)
+    _add_static(options.paths, files, diagnostics, sink)
     return files
 
 
@@ -311,7 +316,8 @@ def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> st
     return options.base_url.strip()
 
 
-def _add_static(paths: BriefingPaths, files: dict[str, bytes | output.Kept], diagnostics: Diagnostics) -> None:
+def _add_static(paths: BriefingPaths, files: dict[str, output.Placed], diagnostics: Diagnostics,
+                sink: output.Staging | output.Discard) -> None:
     """Copy ``content/static/`` verbatim; it may not replace a generated file."""
     base = paths.static
     if not base.is_dir():
@@ -328,4 +334,4 @@ def _add_static(paths: BriefingPaths, files: dict[str, bytes | output.Kept], dia
         if rel in files or rel == output.MARKER:
             diagnostics.error(where, f"would replace the generated file {rel}; rename or remove it")
             continue
-        files[rel] = path.read_bytes()
+        files[rel] = sink.put(rel, path.read_bytes())

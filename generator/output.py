@@ -1,5 +1,9 @@
 """The write stage: the whole site into a fresh directory, then swapped in.
 
+Files are put into the staging directory as they are made (rendering workers
+write their own pages), and the directory is swapped in once the build has
+succeeded; on any error it is removed instead.
+
 The new site is written beside the output directory and exchanged with it in
 one atomic step (``renameat2(RENAME_EXCHANGE)`` on Linux; two renames
 elsewhere), so a reader, a web server or a killed build only ever sees the old
@@ -25,12 +29,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.errors import OutputError
 
 MARKER = ".briefing-site"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+_RELATIVE = {os.mkdir, os.open, os.link} <= os.supports_dir_fd
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,66 +73,145 @@ def check_output(out: Path, root: Path) -> None:
         )
 
 
-def write_site(out: Path, files: Mapping[str, bytes | Kept],
-               then: Callable[[], object] | None = None) -> WriteResult:
-    """Write ``files`` (site path -> bytes, or :class:`Kept` for a file of the
-    current site) as the new content of ``out``, atomically. ``then`` runs once
-    the new site is in place, while the previous one is being deleted (on a
-    large site that takes as long as the rest of an incremental build).
+class Placed(NamedTuple):
+    """A file of the new site, once in the staging folder."""
 
-    Raises :class:`OutputError` when the directory cannot be written.
+    digest: str
+    """The SHA-256 of its bytes."""
+    written: bool
+    """False when it was hard-linked (or copied) from the current site instead."""
+    reused: bool = False
+    """A page the build did not render again (it was given as :class:`Kept`)."""
+
+
+class Staging:
+    """The new site, written file by file into a folder beside ``out`` and swapped
+    in whole by :meth:`commit`; :meth:`discard` (or leaving the ``with`` block by
+    an exception) removes it and leaves ``out`` as it was.
+
+    :meth:`put` may be called from forked workers: rendering workers write their
+    pages here themselves, so a large site is never held in memory and its files
+    are written on every core. Paths are opened relative to the staging folder's
+    descriptor (where the system allows), so a worker outliving a killed build can
+    never recreate a staging folder that a later build has removed.
+
+    Raises :class:`OutputError` when the folder cannot be made.
     """
-    _clean_strays(out)
-    previous = _manifest(out)
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
-    manifest: dict[str, str] = {}
-    kept = written = 0
-    try:
-        staging.mkdir(parents=True)
+
+    def __init__(self, out: Path) -> None:
+        _clean_strays(out)
+        self.out = out
+        self.previous = _manifest(out)
+        self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            self.path.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write the site to {out}: {exc.strerror or exc}") from None
         # Plain string paths: pathlib's per-call cost shows on a 10,000-page site.
-        stage, current = os.fspath(staging), os.fspath(out)
-        made_dirs = {""}
-        for rel, data in sorted(files.items()):
-            digest = data.digest if isinstance(data, Kept) else hashlib.sha256(data).hexdigest()
-            manifest[rel] = digest
-            folder = posixpath.dirname(rel)
-            if folder not in made_dirs:
-                os.makedirs(os.path.join(stage, folder), exist_ok=True)
-                made_dirs.add(folder)
-            target = os.path.join(stage, rel)
-            if previous.get(rel) == digest and _link(os.path.join(current, rel), target):
-                kept += 1
-            elif isinstance(data, Kept):
-                shutil.copy2(os.path.join(current, rel), target)  # no hard links on this file system
-                kept += 1
+        self._current = os.fspath(out)
+        self._fd = os.open(self.path, os.O_RDONLY) if _RELATIVE else None
+        self._made = {""}
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.discard()
+
+    def put(self, rel: str, data: bytes | Kept) -> Placed:
+        """Place the file ``rel``: its bytes, or the current site's file for
+        :class:`Kept`. A file whose bytes did not change is hard-linked from the
+        current site, so its mtime stays."""
+        digest = data.digest if isinstance(data, Kept) else hashlib.sha256(data).hexdigest()
+        self._folder(posixpath.dirname(rel))
+        reused = isinstance(data, Kept)
+        if self.previous.get(rel) == digest and self._link(rel):
+            return Placed(digest, written=False, reused=reused)
+        if isinstance(data, Kept):
+            # No hard links on this file system: copy the current file.
+            self._write(rel, Path(self._current, rel).read_bytes())
+            return Placed(digest, written=False, reused=True)
+        self._write(rel, data)
+        return Placed(digest, written=True)
+
+    def commit(self, files: Mapping[str, Placed], then: Callable[[], object] | None = None) -> WriteResult:
+        """Swap the staged site in for ``out``; ``files`` is everything put into it.
+        ``then`` runs once the new site is in place, while the previous one is
+        being deleted (on a large site that takes as long as the rest of an
+        incremental build). Raises :class:`OutputError` when it cannot be swapped."""
+        manifest = {rel: placed.digest for rel, placed in sorted(files.items())}
+        try:
+            (self.path / MARKER).write_text(
+                json.dumps({"generator": "briefing", "files": manifest}, indent=0, sort_keys=True) + "\n",
+                encoding="utf-8",
+            )
+            _swap(self.path, self.out)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"cannot write the site to {self.out}: {exc.strerror or exc}") from None
+        self._close()
+        # ``self.path`` now holds the previous site.
+        remover = threading.Thread(target=shutil.rmtree, args=(self.path,), kwargs={"ignore_errors": True},
+                                   name="briefing-remove-old-site")
+        remover.start()
+        try:
+            if then is not None:
+                then()
+        finally:
+            remover.join()
+        written = sum(1 for placed in files.values() if placed.written)
+        return WriteResult(written=written, kept=len(files) - written, removed=len(set(self.previous) - set(files)))
+
+    def discard(self) -> None:
+        """Remove the staged files; ``out`` is left exactly as it was."""
+        self._close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _folder(self, folder: str) -> None:
+        if folder in self._made:
+            return
+        self._folder(posixpath.dirname(folder))
+        try:
+            if self._fd is not None:
+                os.mkdir(folder, dir_fd=self._fd)
             else:
-                with open(target, "wb") as f:
-                    f.write(data)
-                written += 1
-        (staging / MARKER).write_text(
-            json.dumps({"generator": "briefing", "files": manifest}, indent=0, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
-        _swap(staging, out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write the site to {out}: {exc.strerror or exc}") from None
-    # ``staging`` now holds the previous site.
-    remover = threading.Thread(target=shutil.rmtree, args=(staging,), kwargs={"ignore_errors": True},
-                               name="briefing-remove-old-site")
-    remover.start()
-    try:
-        if then is not None:
-            then()
-    finally:
-        remover.join()
-    removed = len(set(previous) - set(files))
-    return WriteResult(written=written, kept=kept, removed=removed)
+                os.mkdir(os.path.join(self.path, folder))
+        except FileExistsError:
+            pass  # made by another worker
+        self._made.add(folder)
+
+    def _write(self, rel: str, data: bytes) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        if self._fd is not None:
+            fd = os.open(rel, flags, 0o666, dir_fd=self._fd)
+        else:
+            fd = os.open(os.path.join(self.path, rel), flags, 0o666)
+        with open(fd, "wb") as f:
+            f.write(data)
+
+    def _link(self, rel: str) -> bool:
+        """Hard-link an unchanged file from the current site; False if impossible."""
+        try:
+            if self._fd is not None:
+                os.link(os.path.join(self._current, rel), rel, dst_dir_fd=self._fd)
+            else:
+                os.link(os.path.join(self._current, rel), os.path.join(self.path, rel))
+            return True
+        except OSError:
+            return False
 
 
-def contents(out: Path, files: Mapping[str, bytes | Kept]) -> dict[str, bytes]:
-    """``files`` with every kept file's bytes read from the current site."""
-    return {rel: (data if isinstance(data, bytes) else (out / rel).read_bytes()) for rel, data in files.items()}
+class Discard:
+    """Where a build that writes nothing (``briefing check``) puts its files."""
+
+    def put(self, rel: str, data: bytes | Kept) -> Placed:
+        return Placed("", written=False, reused=isinstance(data, Kept))
 
 
 def manifest(out: Path) -> dict[str, str]:
@@ -142,15 +227,6 @@ def _manifest(out: Path) -> dict[str, str]:
         return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
     except (OSError, ValueError, AttributeError):
         return {}
-
-
-def _link(old: str, new: str) -> bool:
-    """Hard-link an unchanged file from the previous build; False if impossible."""
-    try:
-        os.link(old, new)
-        return True
-    except OSError:
-        return False
 
 
 def _swap(staging: Path, out: Path) -> None:

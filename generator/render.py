@@ -8,7 +8,6 @@ the built-in ones, so a user overrides a template by giving a file its name.
 
 from __future__ import annotations
 
-import hashlib
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import jinja2.meta
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
 from generator.memo import Memo, digest
-from generator.output import Kept
+from generator.output import Discard, Kept, Placed, Staging
 from generator.parallel import fork_map
 
 
@@ -148,13 +147,11 @@ _PROGRESS_EVERY = 50
 class RenderResult(NamedTuple):
     path: str
     template: str
-    data: bytes | Kept | None
-    """The page, or the previous build's unchanged file; None on a template error."""
+    placed: Placed | None
+    """The page as put into the site; None on a template error."""
     error: Diagnostic | None
     key: bytes = b""
     """The digest of what the page is made from (templates and context)."""
-    sha256: str = ""
-    """The digest of the page's bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,51 +171,55 @@ class Renderer:
     """Each template's key (see :func:`template_keys`)."""
     known: Mapping[bytes, str] = field(default_factory=dict)
     reusable: Mapping[str, str] = field(default_factory=dict)
+    sink: Staging | Discard = field(default_factory=Discard)
+    """Where rendered pages go: the new site's staging folder, or nowhere (``check``)."""
 
     def render(self, key: PageKey) -> RenderResult:
+        """Render one page and put it into ``sink`` (in whichever process runs this)."""
         page = self.pages.page(key)
         made_from = digest(self.templates.get(page.template, b""), page.template, page.context)
         done = self.known.get(made_from)
         if done is not None and self.reusable.get(page.path) == done:
-            return RenderResult(page.path, page.template, Kept(done), None, made_from, done)
-        result = _render(self.env, page, self.root)
-        sha = hashlib.sha256(result.data).hexdigest() if isinstance(result.data, bytes) else ""
-        return result._replace(key=made_from, sha256=sha)
+            return RenderResult(page.path, page.template, self.sink.put(page.path, Kept(done)), None, made_from)
+        text, error = _render(self.env, page, self.root)
+        if error is not None:
+            return RenderResult(page.path, page.template, None, error)
+        return RenderResult(page.path, page.template, self.sink.put(page.path, text.encode("utf-8")), None, made_from)
 
 
 def render_page(env: jinja2.Environment, page: Page, root: Path, diagnostics: Diagnostics) -> str:
     """Render one page outside a site's plan (the one-file export); "" on a
     template error, which is reported."""
-    data, error = _render(env, page, root)[2:4]
+    text, error = _render(env, page, root)
     if error is not None:
         diagnostics.items.append(error)
-    return data.decode("utf-8") if isinstance(data, bytes) else ""
+    return text
 
 
-def _render(env: jinja2.Environment, page: Page, root: Path) -> RenderResult:
+def _render(env: jinja2.Environment, page: Page, root: Path) -> tuple[str, Diagnostic | None]:
     try:
-        text = env.get_template(page.template).render(page.context)
+        return env.get_template(page.template).render(page.context), None
     except jinja2.TemplateError as exc:
         message = f"template error while rendering {page.path}: {exc.message or exc}"
-        return RenderResult(page.path, page.template, None, _error(exc, page.template, root, message))
+        return "", _error(exc, page.template, root, message)
     except Exception as exc:
         # Templates are code the editor may write; whatever they raise is a
         # mistake in that template, reported with its line like any other.
         message = f"template error while rendering {page.path}: {type(exc).__name__}: {exc}"
-        return RenderResult(page.path, page.template, None, _error(exc, page.template, root, message))
-    return RenderResult(page.path, page.template, text.encode("utf-8"), None)
+        return "", _error(exc, page.template, root, message)
 
 
 def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1, memo: Memo | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, bytes | Kept]:
-    """Render every page, across ``jobs`` processes for large sites. The result
-    does not depend on ``jobs``. A template error is reported once per template,
-    with its file and line, and its pages are left out. The ``memo`` learns what
-    each page was made from and the digest of its bytes (see :class:`Renderer`).
-    ``progress`` is told (pages done, pages) now and then."""
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Placed]:
+    """Render every page into the renderer's sink, across ``jobs`` processes for
+    large sites; return where each went. The result does not depend on ``jobs``.
+    A template error is reported once per template, with its file and line, and
+    its pages are left out. The ``memo`` learns what each page was made from and
+    the digest of its bytes (see :class:`Renderer`). ``progress`` is told (pages
+    done, pages) now and then."""
     keys = renderer.pages.plan()
     failed: set[str] = set()
-    out: dict[str, bytes | Kept] = {}
+    out: dict[str, Placed] = {}
     for done, result in enumerate(_results(renderer, keys, jobs), 1):
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == len(keys)):
             progress(done, len(keys))
@@ -226,10 +227,10 @@ def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1,
             if result.template not in failed:
                 diagnostics.items.append(result.error)
             failed.add(result.template)
-        elif result.data is not None:
-            out[result.path] = result.data
-            if memo is not None and result.key:
-                memo.put("page", result.key, result.sha256)
+        elif result.placed is not None:
+            out[result.path] = result.placed
+            if memo is not None and result.key and result.placed.digest:
+                memo.put("page", result.key, result.placed.digest)
     return out
 
 

@@ -3,8 +3,9 @@
 Pagefind (``pagefind[extended]`` on PyPI, a Rust binary driven through its
 Python API) reads the finished HTML and returns a static, chunked index plus a
 small ES-module client (``pagefind/pagefind.js``); the browser downloads only
-the chunks a query needs, and nothing leaves the site. The files come back in
-memory and join the site's files, so the atomic swap covers them too.
+the chunks a query needs, and nothing leaves the site. Pagefind reads the new
+site's staged pages and writes its bundle to a private folder; the bundle then
+joins the staged site, so the atomic swap covers it too.
 
 Pages opt in with ``data-pagefind-body`` (set on ``<main>`` by the templates);
 parts that would only repeat other pages (quoted passages, citation tooltips,
@@ -16,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 from generator import urls
@@ -30,18 +30,17 @@ _CLIENT_EXTRAS = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui",
 """Pagefind's ready-made UIs: we ship our own small client (assets/search.js)."""
 
 
-def index_files(files: Mapping[str, bytes], diagnostics: Diagnostics) -> dict[str, bytes]:
-    """The search index for the site's HTML ``files``, as site path -> bytes under
-    ``pagefind/``. When Pagefind is not installed or fails, warns and returns no
-    files: the search page then says search is unavailable, and nothing else
-    changes."""
+def index_site(site: Path, diagnostics: Diagnostics) -> dict[str, bytes]:
+    """The search index for the HTML pages in the folder ``site`` (the new site,
+    staged), as site path -> bytes under ``pagefind/``. When Pagefind is not
+    installed or fails, warns and returns no files: the search page then says
+    search is unavailable, and nothing else changes."""
     if importlib.util.find_spec("pagefind") is None:
         diagnostics.warning(Location("search"), "search index not built: install"
                             " 'pagefind[extended]' to enable search")
         return {}
-    pages = {path: data for path, data in files.items() if path.endswith(".html")}
     try:
-        found = _index(pages)
+        found = _index(site)
     except (OSError, subprocess.SubprocessError, ImportError) as exc:
         # Pagefind is an external binary; whatever goes wrong there must not cost
         # the editor the rest of the site, so it is reported and search is left out.
@@ -52,9 +51,9 @@ def index_files(files: Mapping[str, bytes], diagnostics: Diagnostics) -> dict[st
             if not path.startswith(_CLIENT_EXTRAS)}
 
 
-def _index(pages: Mapping[str, bytes]) -> dict[str, bytes]:
+def _index(site: Path) -> dict[str, bytes]:
     """Run the Pagefind binary (shipped in the ``pagefind[extended]`` wheel) over
-    the pages written to a private folder; return its bundle as path -> bytes.
+    the pages in ``site``; return its bundle, made in a private folder, as path -> bytes.
 
     We call the binary rather than Pagefind's Python service: the service answers
     one message per 0.1 s and stalled for good on a 1,000-page site, while the
@@ -63,11 +62,7 @@ def _index(pages: Mapping[str, bytes]) -> dict[str, bytes]:
     from pagefind_bin_extended import get_executable  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="briefing-search-") as tmp:
-        site, bundle = Path(tmp, "site"), Path(tmp, "bundle")
-        for path, data in pages.items():
-            target = site / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        bundle = Path(tmp, "bundle")
         subprocess.run(
             [str(get_executable()), "--site", str(site), "--output-path", str(bundle), "--keep-index-url",
              "--silent"],

@@ -15,8 +15,8 @@ N_SOURCES = 80
 KILLS = 10
 
 
-def write_large_briefing(root: Path, title: str) -> None:
-    """A generated briefing with N_SOURCES articles of 20 paragraphs each (about a second to build)."""
+def write_large_briefing(root: Path, title: str, sources: int = N_SOURCES) -> None:
+    """A generated briefing with ``sources`` articles of 20 paragraphs each (80: about a second to build)."""
     rng = random.Random(7)
     (root / "seeds").mkdir(parents=True, exist_ok=True)
     for kind in ("sources", "actors", "topics"):
@@ -28,7 +28,7 @@ def write_large_briefing(root: Path, title: str) -> None:
     for t in range(10):
         (root / f"content/topics/topic-{t}.yaml").write_text(
             f"title: Topic {t}\nkeywords: [keyword{t}]\n", encoding="utf-8")
-    for s in range(N_SOURCES):
+    for s in range(sources):
         paras = []
         for p in range(20):
             who = rng.sample(names, 2)

@@ -1,0 +1,67 @@
+"""Rendering workers write their pages straight into the staged site.
+
+On a large briefing the pages are rendered on every core, and each worker puts
+its pages into the staging folder itself (``output.Staging``), so the parent
+never holds the site in memory. The site must not depend on the number of
+workers, and a build that fails once workers have written pages must still
+leave the previous site exactly as it was, with nothing staged left behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import render
+from generator.build import BuildOptions, build
+from generator.errors import ContentError
+from tests.helpers import tree_hash
+from tests.test_atomic import write_large_briefing
+
+SOURCES = render.PARALLEL_MIN_PAGES + 20  # enough pages for the forked workers
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("large")
+    write_large_briefing(root, "Workers", sources=SOURCES)
+    return root
+
+
+def _strays(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def test_workers_build_the_same_site_as_one_process(large: Path, tmp_path: Path) -> None:
+    one = build(BuildOptions(root=large, out=tmp_path / "one", search=False, jobs=1))
+    two = build(BuildOptions(root=large, out=tmp_path / "two", search=False, jobs=2))
+    assert one.pages == two.pages > SOURCES
+    assert tree_hash(tmp_path / "one") == tree_hash(tmp_path / "two")
+    assert _strays(tmp_path / "one") == _strays(tmp_path / "two") == []
+
+
+def test_a_template_error_on_the_workers_leaves_the_site_and_no_staged_files(large: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(root=large, out=out, search=False, jobs=2))
+    before = tree_hash(out)
+    # A template that fails on one page only: the workers have written hundreds
+    # of other pages into the staging folder by the time the error is known.
+    broken = tmp_path / "broken"
+    for kind in ("content", "seeds"):
+        shutil.copytree(large / kind, broken / kind)
+    source = (render.builtin_templates() / "source.html").read_text(encoding="utf-8")
+    (broken / "templates").mkdir()
+    (broken / "templates/source.html").write_text(
+        source.replace("<h1>{{ source.title }}</h1>",
+                       "<h1>{{ source.title }}{% if source.title == 'Source 300' %}{{ no_such_name }}{% endif %}</h1>"),
+        encoding="utf-8")
+    with pytest.raises(ContentError) as failed:
+        build(BuildOptions(root=broken, out=out, search=False, jobs=2))
+    [error] = failed.value.diagnostics
+    assert error.location.path == "templates/source.html" and "no_such_name" in error.message
+    time.sleep(0.2)  # a worker still writing would show here
+    assert tree_hash(out) == before
+    assert _strays(out) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -19,7 +18,7 @@ import yaml
 from generator import changes as changes_mod
 from generator import context, fingerprint, health, output, render, search, single
 from generator.changes import Changes
-from generator.data import briefing_data, briefing_json
+from generator.data import briefing_data, briefing_json, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths, load
@@ -105,6 +104,9 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
         single.check_target(options.single_file, options.out_dir)
     if options.previous is not None and not options.previous.exists():
         raise UsageError(f"--previous {options.previous}: no such file or folder")
+    # Also when nothing is to be built: a build killed after its swap leaves the
+    # previous site beside the (complete) new one.
+    output.clean_strays(options.out_dir)
     found = _fingerprint(options)
     key = found.key if found is not None else None
     if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
@@ -127,7 +129,7 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
         files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
                             progress=progress, data=data, sink=staging)
         if previous is not None:
-            files[changes_mod.PREVIOUS] = staging.put(changes_mod.PREVIOUS, _compact_json(previous))
+            files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
         one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
         if diagnostics.has_errors():
             memo.settle(succeeded=False)
@@ -269,8 +271,8 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
                                known=memo.known("page"), reusable=reusable or {}, sink=sink)
     files = render.render_pages(renderer, diagnostics, jobs=options.jobs, memo=memo,
                                 progress=lambda done, total: progress("rendering pages", done, total))
-    files["data/briefing.json"] = sink.put("data/briefing.json",
-                                           briefing_json(site, drafts=options.drafts, data=data).encode("utf-8"))
+    files["data/briefing.json"] = sink.put_stream("data/briefing.json",
+                                                  briefing_json(site, drafts=options.drafts, data=data))
     for path, source in templates.assets():
         files[path] = sink.put(path, source.read_bytes())
     if options.search and isinstance(sink, output.Staging):
@@ -300,10 +302,6 @@ def _single_file(site: Site, options: BuildOptions, diagnostics: Diagnostics, ch
     return single.render_single(site, templates, options.root, diagnostics,
                                 base_url=_base_url(site, options, Diagnostics()), noindex=options.noindex,
                                 changes=changes)
-
-
-def _compact_json(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> str:

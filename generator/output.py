@@ -17,6 +17,7 @@ file: we never delete a folder we did not make.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -26,10 +27,10 @@ import posixpath
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from generator.errors import OutputError
 
@@ -99,7 +100,6 @@ class Staging:
     """
 
     def __init__(self, out: Path) -> None:
-        _clean_strays(out)
         self.out = out
         self.previous = _manifest(out)
         self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
@@ -122,7 +122,25 @@ class Staging:
     def put(self, rel: str, data: bytes | Kept) -> Placed:
         """Place the file ``rel``: its bytes, or the current site's file for
         :class:`Kept`. A file whose bytes did not change is hard-linked from the
-        current site, so its mtime stays."""
+        current site, so its mtime stays. Raises :class:`OutputError`."""
+        with self._writing():
+            return self._put(rel, data)
+
+    def put_stream(self, rel: str, pieces: Iterable[bytes]) -> Placed:
+        """Place the file ``rel`` made of ``pieces``, written as they come, so a
+        large file is never whole in memory. Like :meth:`put`, an unchanged file
+        is hard-linked from the current site instead. Raises :class:`OutputError`."""
+        with self._writing():
+            return self._put_stream(rel, pieces)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise OutputError(f"cannot write the site to {self.out}: {exc.strerror or exc}") from None
+
+    def _put(self, rel: str, data: bytes | Kept) -> Placed:
         digest = data.digest if isinstance(data, Kept) else hashlib.sha256(data).hexdigest()
         self._folder(posixpath.dirname(rel))
         reused = isinstance(data, Kept)
@@ -133,6 +151,25 @@ class Staging:
             self._write(rel, Path(self._current, rel).read_bytes())
             return Placed(digest, written=False, reused=True)
         self._write(rel, data)
+        return Placed(digest, written=True)
+
+    def _put_stream(self, rel: str, pieces: Iterable[bytes]) -> Placed:
+        self._folder(posixpath.dirname(rel))
+        part = f"{rel}.part"
+        sha = hashlib.sha256()
+        with self._open(part) as f:
+            for piece in pieces:
+                sha.update(piece)
+                f.write(piece)
+        digest = sha.hexdigest()
+        if self.previous.get(rel) == digest and self._link(rel):
+            path, at = self._at(part)
+            os.unlink(path, **at)
+            return Placed(digest, written=False)
+        if self._fd is not None:
+            os.rename(part, rel, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+        else:
+            os.rename(os.path.join(self.path, part), os.path.join(self.path, rel))
         return Placed(digest, written=True)
 
     def commit(self, files: Mapping[str, Placed], then: Callable[[], object] | None = None) -> WriteResult:
@@ -177,31 +214,32 @@ class Staging:
         if folder in self._made:
             return
         self._folder(posixpath.dirname(folder))
-        try:
-            if self._fd is not None:
-                os.mkdir(folder, dir_fd=self._fd)
-            else:
-                os.mkdir(os.path.join(self.path, folder))
-        except FileExistsError:
-            pass  # made by another worker
+        path, at = self._at(folder)
+        with contextlib.suppress(FileExistsError):  # made by another worker
+            os.mkdir(path, **at)
         self._made.add(folder)
 
-    def _write(self, rel: str, data: bytes) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    def _at(self, rel: str) -> tuple[str, dict[str, int]]:
+        """Path arguments for ``rel`` in the staging folder: relative to its
+        descriptor where the system allows."""
         if self._fd is not None:
-            fd = os.open(rel, flags, 0o666, dir_fd=self._fd)
-        else:
-            fd = os.open(os.path.join(self.path, rel), flags, 0o666)
-        with open(fd, "wb") as f:
+            return rel, {"dir_fd": self._fd}
+        return os.path.join(self.path, rel), {}
+
+    def _open(self, rel: str) -> BinaryIO:
+        path, at = self._at(rel)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        return open(os.open(path, flags, 0o666, **at), "wb")
+
+    def _write(self, rel: str, data: bytes) -> None:
+        with self._open(rel) as f:
             f.write(data)
 
     def _link(self, rel: str) -> bool:
         """Hard-link an unchanged file from the current site; False if impossible."""
+        path, at = self._at(rel)
         try:
-            if self._fd is not None:
-                os.link(os.path.join(self._current, rel), rel, dst_dir_fd=self._fd)
-            else:
-                os.link(os.path.join(self._current, rel), os.path.join(self.path, rel))
+            os.link(os.path.join(self._current, rel), path, dst_dir_fd=at.get("dir_fd"))
             return True
         except OSError:
             return False
@@ -212,6 +250,11 @@ class Discard:
 
     def put(self, rel: str, data: bytes | Kept) -> Placed:
         return Placed("", written=False, reused=isinstance(data, Kept))
+
+    def put_stream(self, rel: str, pieces: Iterable[bytes]) -> Placed:
+        for _ in pieces:
+            pass  # made, as a build would make them, so that check finds the same errors
+        return Placed("", written=False)
 
 
 def manifest(out: Path) -> dict[str, str]:
@@ -259,7 +302,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err))
 
 
-def _clean_strays(out: Path) -> None:
+def clean_strays(out: Path) -> None:
     """Remove what a killed build left beside ``out`` (its process is gone)."""
     if not out.parent.is_dir():
         return

@@ -91,3 +91,19 @@ def test_killed_builds_leave_the_old_or_the_new_site_never_a_mix(tmp_path: Path)
     assert strays(site) == []
     # the delays were spread over the build: some kills came before the swap
     assert not all(outcomes), outcomes
+
+
+def test_a_build_with_nothing_to_do_still_removes_what_a_killed_build_left(tmp_path: Path) -> None:
+    # A build killed after its swap, while deleting the previous site: the new
+    # site is complete and remembered, so the next build has nothing to build.
+    root = tmp_path / "b"
+    write_large_briefing(root, "Old", sources=3)
+    site = root / "site"
+    assert run_cli("build", "--root", root).returncode == 0
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = site.parent / f".site.tmp-{dead.stdout.strip()}-0badcafe"
+    (left / "sources").mkdir(parents=True)
+    (left / "sources/index.html").write_text("the previous site, half deleted", encoding="utf-8")
+    result = run_cli("build", "--root", root)
+    assert result.returncode == 0 and "0 written" in result.stdout, result.stdout
+    assert strays(site) == []

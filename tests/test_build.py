@@ -280,3 +280,12 @@ def test_site_files_are_all_utf8_and_no_stray_temp_dirs(talks: Path) -> None:
         if path.suffix in (".html", ".xml", ".json", ".css"):
             path.read_bytes().decode("utf-8")
     assert [p.name for p in talks.parent.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_briefing_json_is_encoded_in_pieces_to_the_same_bytes_as_one_dump() -> None:
+    from generator.data import json_pieces
+
+    many = [{"id": f"s{i}", "title": f"Title “{i}” — 😀", "n": i, "ok": i % 2 == 0, "x": None} for i in range(1000)]
+    for value in ({"title": "T", "sources": many, "empty": [], "nested": {"a": many[:3], "b": {}}},
+                  {1: "int key", "s": [1.5, True]}, many, [], "text", 3):
+        assert b"".join(json_pieces(value)) == (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

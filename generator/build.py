@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,53 +113,55 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
     key = found.key if found is not None else None
     if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
         return _reused(options, known, started)
-    stored = memo is None
-    if memo is None:
-        memo = Memo.load(_memo_path(options), user_secret(), _memo_salt())
-    diagnostics = Diagnostics()
-    progress("reading the briefing", 0, 0)
-    site = load_site(options, diagnostics, memo, found.hashes if found is not None else None)
-    if site is None or diagnostics.has_errors():
-        memo.settle(succeeded=False)
-        raise ContentError(diagnostics.sorted())
-    # Read the previous edition's data before anything is written over it.
-    where = options.previous if options.previous is not None else options.out_dir
-    data = briefing_data(site, drafts=options.drafts)
-    changes, previous = _changes(data, where, options.drafts, diagnostics)
-    reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
-    with output.Staging(options.out_dir) as staging:
-        files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
-                            progress=progress, data=data, sink=staging)
-        if previous is not None:
-            files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
-        one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
-        if diagnostics.has_errors():
+    with _long_lived() as made:
+        stored = memo is None
+        if memo is None:
+            memo = Memo.load(_memo_path(options), user_secret(), _memo_salt())
+        diagnostics = Diagnostics()
+        progress("reading the briefing", 0, 0)
+        site = load_site(options, diagnostics, memo, found.hashes if found is not None else None)
+        if site is None or diagnostics.has_errors():
             memo.settle(succeeded=False)
             raise ContentError(diagnostics.sorted())
-        warnings = diagnostics.sorted()
-        progress("writing files", 0, len(files))
-        memo.settle(succeeded=True)
+        made()
+        # Read the previous edition's data before anything is written over it.
+        where = options.previous if options.previous is not None else options.out_dir
+        data = briefing_data(site, drafts=options.drafts)
+        changes, previous = _changes(data, where, options.drafts, diagnostics)
+        reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
+        with output.Staging(options.out_dir) as staging:
+            files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
+                                progress=progress, data=data, sink=staging)
+            if previous is not None:
+                files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
+            one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
+            if diagnostics.has_errors():
+                memo.settle(succeeded=False)
+                raise ContentError(diagnostics.sorted())
+            warnings = diagnostics.sorted()
+            progress("writing files", 0, len(files))
+            memo.settle(succeeded=True)
 
-        def remember() -> None:
-            if stored:
-                memo.save(_memo_path(options), user_secret())
-            if key is not None:
-                fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
+            def remember() -> None:
+                if stored:
+                    memo.save(_memo_path(options), user_secret())
+                if key is not None:
+                    fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
 
-        written = staging.commit(files, then=remember)
-    if options.single_file is not None:
-        single.write_file(options.single_file, one_file.encode("utf-8"))
-    return BuildResult(
-        out=options.out_dir,
-        pages=sum(1 for p in files if p.endswith(".html")),
-        files=len(files),
-        written=written.written,
-        kept=written.kept,
-        removed=written.removed,
-        seconds=time.perf_counter() - started,
-        warnings=tuple(warnings),
-        reused=sum(1 for placed in files.values() if placed.reused),
-    )
+            written = staging.commit(files, then=remember)
+        if options.single_file is not None:
+            single.write_file(options.single_file, one_file.encode("utf-8"))
+        return BuildResult(
+            out=options.out_dir,
+            pages=sum(1 for p in files if p.endswith(".html")),
+            files=len(files),
+            written=written.written,
+            kept=written.kept,
+            removed=written.removed,
+            seconds=time.perf_counter() - started,
+            warnings=tuple(warnings),
+            reused=sum(1 for placed in files.values() if placed.reused),
+        )
 
 
 def _fingerprint(options: BuildOptions) -> fingerprint.Inputs | None:
@@ -247,6 +251,32 @@ def load_site(options: BuildOptions, diagnostics: Diagnostics, memo: Memo | None
     if content is None:
         return None
     return resolve(content, diagnostics, drafts=options.drafts, memo=memo)
+
+
+@contextlib.contextmanager
+def _long_lived() -> Iterator[Callable[[], None]]:
+    """Python's cycle collector, paused while the site's objects are made, then
+    told they live as long as the build (call the function given).
+
+    They are millions on a large briefing and hardly ever cyclic, yet every full
+    collection walked them all again: 3.9 s of a 10,000-article build. Frozen
+    once made, they are not walked by later collections, here or in the forked
+    workers (where walking them would also copy the parent's memory). Afterwards
+    they are ordinary objects again: the live preview builds many times."""
+    enabled = gc.isenabled()
+    gc.disable()
+
+    def made() -> None:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+    try:
+        yield made
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,

@@ -12,6 +12,7 @@ Small jobs, platforms without ``fork``, and ``jobs=1`` run in-process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -31,8 +32,18 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int, chunksize
     if jobs <= 1 or len(items) < min_items or "fork" not in mp.get_all_start_methods():
         yield from map(func, items)
         return
-    with mp.get_context("fork").Pool(jobs, initializer=_init, initargs=(func,)) as pool:
-        yield from pool.imap(_call, items, chunksize=chunksize)
+    # Objects alive now are the workers' inherited input: frozen, the collector
+    # neither walks them in the workers nor writes to them there, which would
+    # copy every page of the parent's heap. A caller that froze its own objects
+    # unfreezes them itself.
+    ours = gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        with mp.get_context("fork").Pool(jobs, initializer=_init, initargs=(func,)) as pool:
+            yield from pool.imap(_call, items, chunksize=chunksize)
+    finally:
+        if ours:
+            gc.unfreeze()  # collectable again: a live preview builds many times
 
 
 def _init(func: Callable[[Any], Any]) -> None:

@@ -9,6 +9,7 @@ leave the previous site exactly as it was, with nothing staged left behind.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import time
 from pathlib import Path
@@ -65,3 +66,19 @@ def test_a_template_error_on_the_workers_leaves_the_site_and_no_staged_files(lar
     time.sleep(0.2)  # a worker still writing would show here
     assert tree_hash(out) == before
     assert _strays(out) == []
+
+
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(large: Path, tmp_path: Path) -> None:
+    # The build pauses the collector while it makes the site and freezes what it
+    # made; the live preview builds again and again in one process, so both must
+    # be undone after every build, failed ones included.
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    build(BuildOptions(root=large, out=tmp_path / "site", search=False, jobs=2))
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    broken = tmp_path / "broken"
+    shutil.copytree(large, broken, ignore=shutil.ignore_patterns("site", ".briefing-cache"))
+    (broken / "templates").mkdir()
+    (broken / "templates/source.html").write_text("{{ no_such_name }}\n", encoding="utf-8")  # fails once made
+    with pytest.raises(ContentError):
+        build(BuildOptions(root=broken, out=tmp_path / "site", search=False, jobs=2))
+    assert gc.isenabled() and gc.get_freeze_count() == 0

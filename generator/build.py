@@ -124,44 +124,53 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
             memo.settle(succeeded=False)
             raise ContentError(diagnostics.sorted())
         made()
-        # Read the previous edition's data before anything is written over it.
-        where = options.previous if options.previous is not None else options.out_dir
-        data = briefing_data(site, drafts=options.drafts)
-        changes, previous = _changes(data, where, options.drafts, diagnostics)
-        reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
-        with output.Staging(options.out_dir) as staging:
-            files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
-                                progress=progress, data=data, sink=staging)
-            if previous is not None:
-                files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
-            one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
-            if diagnostics.has_errors():
-                memo.settle(succeeded=False)
-                raise ContentError(diagnostics.sorted())
-            warnings = diagnostics.sorted()
-            progress("writing files", 0, len(files))
-            memo.settle(succeeded=True)
+        return _publish(site, options, memo, diagnostics, progress, save_memo=stored, key=key, started=started)
 
-            def remember() -> None:
-                if stored:
-                    memo.save(_memo_path(options), user_secret())
-                if key is not None:
-                    fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
 
-            written = staging.commit(files, then=remember)
-        if options.single_file is not None:
-            single.write_file(options.single_file, one_file.encode("utf-8"))
-        return BuildResult(
-            out=options.out_dir,
-            pages=sum(1 for p in files if p.endswith(".html")),
-            files=len(files),
-            written=written.written,
-            kept=written.kept,
-            removed=written.removed,
-            seconds=time.perf_counter() - started,
-            warnings=tuple(warnings),
-            reused=sum(1 for placed in files.values() if placed.reused),
-        )
+def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnostics, progress: Progress, *,
+             save_memo: bool, key: str | None, started: float) -> BuildResult:
+    """The second half of :func:`build`: the resolved ``site`` rendered into a
+    staging folder and swapped in, or nothing written if rendering finds errors.
+    ``save_memo`` saves the memo to the briefing's cache folder; ``key`` is the
+    build's fingerprint, remembered once the site is in place."""
+    # Read the previous edition's data before anything is written over it.
+    where = options.previous if options.previous is not None else options.out_dir
+    data = briefing_data(site, drafts=options.drafts)
+    changes, previous = _changes(data, where, options.drafts, diagnostics)
+    reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
+    with output.Staging(options.out_dir) as staging:
+        files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
+                            progress=progress, data=data, sink=staging)
+        if previous is not None:
+            files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
+        one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
+        if diagnostics.has_errors():
+            memo.settle(succeeded=False)
+            raise ContentError(diagnostics.sorted())
+        warnings = diagnostics.sorted()
+        progress("writing files", 0, len(files))
+        memo.settle(succeeded=True)
+
+        def remember() -> None:
+            if save_memo:
+                memo.save(_memo_path(options), user_secret())
+            if key is not None:
+                fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
+
+        written = staging.commit(files, then=remember)
+    if options.single_file is not None:
+        single.write_file(options.single_file, one_file.encode("utf-8"))
+    return BuildResult(
+        out=options.out_dir,
+        pages=sum(1 for p in files if p.endswith(".html")),
+        files=len(files),
+        written=written.written,
+        kept=written.kept,
+        removed=written.removed,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+        reused=sum(1 for placed in files.values() if placed.reused),
+    )
 
 
 def _fingerprint(options: BuildOptions) -> fingerprint.Inputs | None:

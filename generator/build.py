@@ -137,8 +137,8 @@ def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnos
     where = options.previous if options.previous is not None else options.out_dir
     data = briefing_data(site, drafts=options.drafts)
     changes, previous = _changes(data, where, options.drafts, diagnostics)
-    reusable = fingerprint.intact(options.root, options.out_dir, output.manifest(options.out_dir))
     with output.Staging(options.out_dir) as staging:
+        reusable = fingerprint.intact(options.root, options.out_dir, staging.previous)
         files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
                             progress=progress, data=data, sink=staging)
         if previous is not None:

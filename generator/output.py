@@ -102,6 +102,7 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.previous = _manifest(out)
+        """SHA-256 by site path of the current site's files, as its build wrote them."""
         self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
         try:
             self.path.mkdir(parents=True)
@@ -255,11 +256,6 @@ class Discard:
         for _ in pieces:
             pass  # made, as a build would make them, so that check finds the same errors
         return Placed("", written=False)
-
-
-def manifest(out: Path) -> dict[str, str]:
-    """SHA-256 by site path of every file of the site now in ``out``, as its build wrote them."""
-    return _manifest(out)
 
 
 def _manifest(out: Path) -> dict[str, str]:

@@ -291,7 +291,7 @@ def _long_lived() -> Iterator[Callable[[], None]]:
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
                 memo: Memo | None = None, reusable: Mapping[str, str] | None = None,
                 progress: Progress = no_progress, data: dict[str, Any] | None = None,
-                sink: output.Staging | output.Discard | None = None) -> dict[str, output.Placed]:
+                sink: output.Sink | None = None) -> dict[str, output.Placed]:
     """Make every file of the site and put it into ``sink`` (by default nowhere);
     return where each went, by site path. A page made from exactly what the
     unchanged file at its path in the current site was made from (``reusable``:
@@ -354,7 +354,7 @@ def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> st
 
 
 def _add_static(paths: BriefingPaths, files: dict[str, output.Placed], diagnostics: Diagnostics,
-                sink: output.Staging | output.Discard) -> None:
+                sink: output.Sink) -> None:
     """Copy ``content/static/`` verbatim; it may not replace a generated file."""
     base = paths.static
     if not base.is_dir():

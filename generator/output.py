@@ -258,6 +258,10 @@ class Discard:
         return Placed("", written=False)
 
 
+Sink = Staging | Discard
+"""Where a build puts the files it makes."""
+
+
 def _manifest(out: Path) -> dict[str, str]:
     """The previous build's file hashes, trusted only when the file still exists."""
     try:

@@ -1,10 +1,11 @@
 """Map a function over many items on every core, with the same result as a loop.
 
-Large briefings are built on all cores: reading the sources, analysing their
-text and rendering pages are independent per item. Workers are *forked*, so they
-inherit the function and everything it closes over (the resolved site, the
-compiled matchers, the Jinja environment) without pickling any of it; only each
-item and its result cross the process boundary. Results come back in item
+Large briefings render their pages on all cores: each page is independent of
+the others. Workers are *forked*, so they inherit the function and everything it
+closes over (the resolved site, the Jinja environment) without pickling any of
+it; only each item and its result cross the process boundary. (Reading and text
+analysis stay in one process: pickling their results back cost more than the
+work; see ``build.load_site``.) Results come back in item
 order, so the output never depends on the number of workers.
 
 Small jobs, platforms without ``fork``, and ``jobs=1`` run in-process.

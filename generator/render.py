@@ -20,7 +20,7 @@ import jinja2.meta
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
 from generator.memo import Memo, digest
-from generator.output import Discard, Kept, Placed, Staging
+from generator.output import Discard, Kept, Placed, Sink
 from generator.parallel import fork_map
 
 
@@ -171,7 +171,7 @@ class Renderer:
     """Each template's key (see :func:`template_keys`)."""
     known: Mapping[bytes, str] = field(default_factory=dict)
     reusable: Mapping[str, str] = field(default_factory=dict)
-    sink: Staging | Discard = field(default_factory=Discard)
+    sink: Sink = field(default_factory=Discard)
     """Where rendered pages go: the new site's staging folder, or nowhere (``check``)."""
 
     def render(self, key: PageKey) -> RenderResult:

@@ -88,7 +88,8 @@ class BuildResult:
     site was made from."""
 
 
-def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress) -> BuildResult:
+def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress, *,
+          removals: output.Removals | None = None) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -98,7 +99,8 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
     ``memo`` remembers the results of pure steps between builds (see
     :mod:`generator.memo`); by default it is loaded from and saved to the
     briefing's cache folder. Either way the site is the same, byte for byte.
-    ``progress`` is told how the build goes.
+    ``progress`` is told how the build goes. The previous site is deleted before
+    this returns, unless ``removals`` takes that over (the live preview).
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
@@ -109,11 +111,11 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
     # Also when nothing is to be built: a build killed after its swap leaves the
     # previous site beside the (complete) new one.
     output.clean_strays(options.out_dir)
-    found = _fingerprint(options)
-    key = found.key if found is not None else None
-    if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
-        return _reused(options, known, started)
     with _long_lived() as made:
+        found = _fingerprint(options)
+        key = found.key if found is not None else None
+        if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
+            return _reused(options, known, started)
         stored = memo is None
         if memo is None:
             memo = Memo.load(_memo_path(options), user_secret(), _memo_salt())
@@ -124,15 +126,17 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
             memo.settle(succeeded=False)
             raise ContentError(diagnostics.sorted())
         made()
-        return _publish(site, options, memo, diagnostics, progress, save_memo=stored, key=key, started=started)
+        return _publish(site, options, memo, diagnostics, progress, save_memo=stored, key=key, started=started,
+                        removals=removals)
 
 
 def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnostics, progress: Progress, *,
-             save_memo: bool, key: str | None, started: float) -> BuildResult:
+             save_memo: bool, key: str | None, started: float, removals: output.Removals | None) -> BuildResult:
     """The second half of :func:`build`: the resolved ``site`` rendered into a
     staging folder and swapped in, or nothing written if rendering finds errors.
     ``save_memo`` saves the memo to the briefing's cache folder; ``key`` is the
-    build's fingerprint, remembered once the site is in place."""
+    build's fingerprint, remembered once the site is in place; ``removals``, if
+    given, deletes the previous site."""
     # Read the previous edition's data before anything is written over it.
     where = options.previous if options.previous is not None else options.out_dir
     data = briefing_data(site, drafts=options.drafts)
@@ -157,7 +161,7 @@ def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnos
             if key is not None:
                 fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
 
-        written = staging.commit(files, then=remember)
+        written = staging.commit(files, then=remember, background=removals)
     if options.single_file is not None:
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
@@ -215,17 +219,32 @@ def _from_data(data: dict[str, Any]) -> Diagnostic:
     return Diagnostic(where, "error" if data.get("severity") == "error" else "warning", str(data.get("message", "")))
 
 
-def preview_builder(options: BuildOptions) -> Callable[[Path], list[Diagnostic]]:
+class PreviewBuilder:
     """The build the live preview runs after each save: into the folder it is
     given, without the search index, remembering what it can in memory (see
-    :mod:`generator.memo`). Raises like :func:`build`."""
-    preview = dataclasses.replace(options, search=False)
-    memo = Memo(_memo_salt())
+    :mod:`generator.memo`). A call raises like :func:`build`.
 
-    def builder(out: Path) -> list[Diagnostic]:
-        return list(build(dataclasses.replace(preview, out=out), memo).warnings)
+    A call returns as soon as the new site is in place; the previous one is
+    deleted in the background while the browser reloads, and waited for before
+    the next build and by :meth:`close`."""
 
-    return builder
+    def __init__(self, options: BuildOptions) -> None:
+        self._options = dataclasses.replace(options, search=False)
+        self._memo = Memo(_memo_salt())
+        self._removals = output.Removals()
+
+    def __call__(self, out: Path) -> list[Diagnostic]:
+        self._removals.wait()
+        return list(build(dataclasses.replace(self._options, out=out), self._memo, removals=self._removals).warnings)
+
+    def close(self) -> None:
+        """Wait for the background work of the last build."""
+        self._removals.wait()
+
+
+def preview_builder(options: BuildOptions) -> PreviewBuilder:
+    """The live preview's builder for ``options`` (see :class:`PreviewBuilder`)."""
+    return PreviewBuilder(options)
 
 
 def check(options: BuildOptions) -> list[Diagnostic]:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, preview_builder
-from generator.errors import Diagnostic
+from generator.build import BuildOptions, PreviewBuilder, preview_builder
 from generator.serve import DevServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,12 +40,12 @@ def set_summary(root: Path, text: str) -> None:
         f"title: Test briefing\nas_of: 2025-10-09\nsummary: {text}\n", encoding="utf-8")
 
 
-def real_builder(root: Path) -> Callable[[Path], list[Diagnostic]]:
+def real_builder(root: Path) -> PreviewBuilder:
     """The builder ``briefing serve`` uses."""
     return preview_builder(BuildOptions(root=root))
 
 
-def start_server(root: Path, builder: Callable[[Path], list[Diagnostic]] | None = None,
+def start_server(root: Path, builder: PreviewBuilder | None = None,
                  port: int = 0, **kwargs: object) -> tuple[DevServer, io.StringIO]:
     log = io.StringIO()
     server = DevServer(builder or real_builder(root), [root / "content", root / "seeds"],

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator import render
-from generator.build import BuildOptions, build
+from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from tests.helpers import tree_hash
 from tests.test_atomic import write_large_briefing
@@ -82,3 +82,23 @@ def test_a_build_leaves_the_cycle_collector_as_it_found_it(large: Path, tmp_path
     with pytest.raises(ContentError):
         build(BuildOptions(root=broken, out=tmp_path / "site", search=False, jobs=2))
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_live_preview_deletes_the_previous_site_after_the_swap(large: Path, tmp_path: Path) -> None:
+    # A preview build returns as soon as its site is in place and leaves the old
+    # tree's deletion to a thread; the next build and ``close`` wait for it, so
+    # nothing is left beside the site and each build still sees a clean folder.
+    root = tmp_path / "briefing"
+    shutil.copytree(large, root, ignore=shutil.ignore_patterns("site", ".briefing-cache"))
+    builder = preview_builder(BuildOptions(root=root, jobs=2))
+    out = tmp_path / "preview" / "site"
+    builder(out)
+    for n in range(3):
+        with (root / "seeds/s7.txt").open("a", encoding="utf-8") as f:
+            f.write(f"Edit {n} of the article.\n")
+        builder(out)
+        assert f"Edit {n} of the article." in (out / "sources/s7/index.html").read_text(encoding="utf-8")
+    builder.close()
+    assert _strays(out) == []
+    build(BuildOptions(root=root, out=tmp_path / "cold", search=False, jobs=2))
+    assert tree_hash(out) == tree_hash(tmp_path / "cold")

@@ -17,7 +17,9 @@ import pytest
 from livereload.handlers import LiveReloadHandler
 from playwright.sync_api import expect
 
+from generator.build import BuildOptions, PreviewBuilder
 from generator.cli import main
+from generator.errors import Diagnostic
 from generator.serve import DevServer
 from generator.serve_files import inject
 from tests.serve_support import (
@@ -129,14 +131,13 @@ def test_inject_escapes_and_places_script_and_overlay() -> None:
 
 
 def test_builder_crash_is_shown_and_the_next_save_is_built(briefing: Path, page) -> None:
-    real = real_builder(briefing)
+    class Flaky(PreviewBuilder):
+        def __call__(self, out: Path) -> list[Diagnostic]:
+            if "CRASH" in (briefing / "content/briefing.yaml").read_text(encoding="utf-8"):
+                raise RuntimeError("boom <in> the builder")
+            return super().__call__(out)
 
-    def flaky(out: Path):  # type: ignore[no-untyped-def]
-        if "CRASH" in (briefing / "content/briefing.yaml").read_text(encoding="utf-8"):
-            raise RuntimeError("boom <in> the builder")
-        return real(out)
-
-    server, log = start_server(briefing, flaky)
+    server, log = start_server(briefing, Flaky(BuildOptions(root=briefing)))
     try:
         _open(page, server)
         set_summary(briefing, "CRASH now.")

@@ -32,6 +32,14 @@ KIND_LABELS = {"person": "Person", "organisation": "Organisation", "country": "C
 MAX_PASSAGES_PER_PAGE = 200
 MAX_CLAIMS_PER_PAGE = 100
 MAX_GRAPH_ACTORS = 40
+# The front page is read first and whole: it lists the newest articles (all of
+# them are on the sources page), and its "who stands where" matrix shows the
+# most-mentioned actors with a position against the most-debated topics (every
+# position is on its actor's page). At 10,000 articles and 350 actors with
+# positions, drawing everything made an 11 MB front page.
+MAX_HOME_SOURCES = 30
+MAX_MATRIX_ACTORS = 25
+MAX_MATRIX_TOPICS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +318,9 @@ class _Builder:
             watch=[self.md.inline(w) for w in b.watch],
             actors=[self._actor_row(here, a) for a in site.actors.values()],
             topics=[self._topic_row(here, t) for t in site.topics.values()],
-            sources=[self._source_row(here, s) for s in _by_date(site.sources.values())],
+            sources=[self._source_row(here, s) for s in _by_date(site.sources.values())[:MAX_HOME_SOURCES]],
+            source_count=len(site.sources),
+            sources_url=urls.relative(here, urls.index_page("sources")),
             events=[self._claim(here, c) for c in b.events[-5:]],
             timeline_url=urls.relative(here, urls.TIMELINE),
             timeline_visual=self._timeline_visual(here),
@@ -388,17 +398,23 @@ class _Builder:
         if not events:
             return None
         shape = visuals.timeline(items)
-        links: dict[str, tuple[str, str]] = {}
-        for number, c in enumerate(events, start=1):
-            links[c.key] = (urls.relative(here, f"{c.home}#{c.anchor}"),
-                            f"{number}. {long_date(c.date)}: {_clip(self.md.plain(c.text), 140)}")
-        for s in sources:
-            links[s.id] = (urls.relative(here, urls.item_page("sources", s.id)),
-                           f"Article, {long_date(s.published)}: {s.title}")
+        numbers = {c.key: number for number, c in enumerate(events, start=1)}
+        by_id = {s.id: s for s in sources}
         for mark in shape["marks"]:
-            mark["url"], mark["title"] = links[mark["key"]]
             if mark["lane"] == "event":
-                mark["label"] = str(events.index(self.claims[mark["key"]]) + 1)
+                c = self.claims[mark["key"]]
+                mark["label"] = str(numbers[c.key])
+                mark["url"] = urls.relative(here, f"{c.home}#{c.anchor}")
+                mark["title"] = f"{numbers[c.key]}. {long_date(c.date)}: {_clip(self.md.plain(c.text), 140)}"
+            elif mark["lane"] == "bar":
+                first, last = dt.date.fromisoformat(mark["first"]), dt.date.fromisoformat(mark["last"])
+                when = long_date(first) if first == last else f"{long_date(first)} to {long_date(last)}"
+                mark["url"] = urls.relative(here, urls.index_page("sources"))
+                mark["title"] = f"{_count(mark['count'], 'article')} published {when}"
+            else:
+                s = by_id[mark["key"]]
+                mark["url"] = urls.relative(here, urls.item_page("sources", s.id))
+                mark["title"] = f"Article, {long_date(s.published)}: {s.title}"
         return shape | {"sources": len(sources), "events": len(events)}
 
     def _graph(self, here: str) -> dict[str, Any] | None:
@@ -451,9 +467,9 @@ class _Builder:
         if not with_positions or not site.topics:
             return None
         actor_ids = sorted(with_positions, key=lambda a: (-len(site.actor_mentions.get(a, ())),
-                                                          site.actors[a].name))
+                                                          site.actors[a].name))[:MAX_MATRIX_ACTORS]
         topic_ids = sorted(site.topics, key=lambda t: (-len(self.positions_by_topic[t]),
-                                                       site.topics[t].title))
+                                                       site.topics[t].title))[:MAX_MATRIX_TOPICS]
         blocks = {a: set(site.actor_mentions.get(a, ())) for a in actor_ids}
         passages = {t: set(site.topic_passages.get(t, ())) for t in topic_ids}
         stances: dict[tuple[str, str], list[Claim]] = {}
@@ -483,7 +499,8 @@ class _Builder:
                                          for c in stances.get((a, t), [])],
                              "shared": counts[(a, t)][1]} for t in topic_ids]}
                  for a in actor_ids]
-        return shape | {"topics": [self._topic_link(here, t) for t in topic_ids], "table": table}
+        return shape | {"topics": [self._topic_link(here, t) for t in topic_ids], "table": table,
+                        "actor_count": len(with_positions), "topic_count": len(site.topics)}
 
     def not_found(self) -> Page:
         return self._page(urls.NOT_FOUND, "404.html", "Page not found", "This page does not exist.", [])

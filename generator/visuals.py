@@ -153,16 +153,32 @@ def relationship_graph(nodes: Sequence[Node], edges: Sequence[Edge], *,
     return {"width": width, "height": height, "nodes": [placed[i] for i in ids], "edges": drawn}
 
 
+# Beyond these, one mark per article is unreadable (and, at 10,000 articles, most
+# of the front page's size and rendering time): the articles become a histogram.
+MAX_STACK = 6
+"""Most marks drawn on one day, per lane."""
+MAX_SOURCE_MARKS = 100
+"""Most articles drawn one by one."""
+_BAR_WIDTH = 10.0
+_BAR_MAX_HEIGHT = 60.0
+
+
 def timeline(items: Sequence[tuple[str, dt.date, str]], *, width: int = 720) -> Visual:
     """A horizontal time axis for dated items ``(key, date, lane)``: each item gets an
     ``x`` by date and a ``y`` stacked within its lane (``event`` above the axis,
-    anything else, e.g. ``source``, below), plus day/week/month ``ticks``."""
+    anything else, e.g. ``source``, below), plus day/week/month ``ticks``.
+
+    When the items below the axis are too many to draw one by one (more than
+    :data:`MAX_SOURCE_MARKS`, or more than :data:`MAX_STACK` on a day), they are
+    drawn as bars instead, one per stretch of days as wide as a bar: marks with
+    lane ``"bar"``, their ``count``, ``first`` and ``last`` dates and ``height``."""
     if not items:
         return {"width": width, "height": 0, "ticks": [], "marks": [], "axis_y": 0}
     start = min(d for _, d, _ in items)
     end = max(d for _, d, _ in items)
     span = max((end - start).days, 1)
     left, right = 40.0, 40.0
+
     def x_of(day: dt.date) -> float:
         return left + (day - start).days / span * (width - left - right)
     above: dict[dt.date, int] = {}
@@ -170,11 +186,12 @@ def timeline(items: Sequence[tuple[str, dt.date, str]], *, width: int = 720) -> 
     for _, day, lane in items:
         stack = above if lane == "event" else below
         stack[day] = stack.get(day, 0) + 1
+    as_bars = sum(below.values()) > MAX_SOURCE_MARKS or max(below.values(), default=0) > MAX_STACK
     rows_above = max(above.values(), default=0)
-    rows_below = max(below.values(), default=0)
+    rows_below = 0 if as_bars else max(below.values(), default=0)
     gap = 16.0
     axis_y = 14.0 + rows_above * gap + 8
-    height = axis_y + 34 + rows_below * gap
+    height = axis_y + 34 + (_BAR_MAX_HEIGHT - 12 if as_bars else rows_below * gap)
     seen_above: dict[dt.date, int] = {}
     seen_below: dict[dt.date, int] = {}
     marks = []
@@ -183,16 +200,41 @@ def timeline(items: Sequence[tuple[str, dt.date, str]], *, width: int = 720) -> 
             i = seen_above.get(day, 0)
             seen_above[day] = i + 1
             y = axis_y - 14 - i * gap
+        elif as_bars:
+            continue
         else:
             i = seen_below.get(day, 0)
             seen_below[day] = i + 1
             y = axis_y + 30 + i * gap
         marks.append({"key": key, "n": number, "lane": lane, "x": _r(x_of(day)), "y": _r(y),
                       "date": day.isoformat()})
+    if as_bars:
+        marks.extend(_bars(below, start, span, width - left - right, left, axis_y + 12))
     ticks = [{"x": _r(x_of(day)), "label": f"{day.day} {day:%b}", "date": day.isoformat()}
              for day in _tick_days(start, end)]
     return {"width": width, "height": _r(height), "axis_y": _r(axis_y), "x0": left,
             "x1": _r(width - right), "ticks": ticks, "marks": marks}
+
+
+def _bars(counts: Mapping[dt.date, int], start: dt.date, span: int, plot: float, left: float,
+          top: float) -> list[dict[str, Any]]:
+    """``counts`` by day as bars ``_BAR_WIDTH`` wide, each summing a stretch of
+    days, from ``top`` down, the tallest ``_BAR_MAX_HEIGHT``."""
+    days_per_bar = max(1, math.ceil(_BAR_WIDTH / plot * span))
+    bins: dict[int, list[dt.date]] = {}
+    for day in sorted(counts):
+        bins.setdefault((day - start).days // days_per_bar, []).append(day)
+    totals = {b: sum(counts[d] for d in days) for b, days in bins.items()}
+    tallest = max(totals.values())
+    bars = []
+    for b, days in bins.items():
+        first = start + dt.timedelta(days=b * days_per_bar)
+        last = min(first + dt.timedelta(days=days_per_bar - 1), start + dt.timedelta(days=span))
+        middle = (b * days_per_bar + (days_per_bar - 1) / 2) / span * plot + left
+        bars.append({"key": f"bar-{b}", "lane": "bar", "x": _r(min(middle, left + plot)), "y": _r(top),
+                     "height": _r(max(2.0, totals[b] / tallest * _BAR_MAX_HEIGHT)), "count": totals[b],
+                     "first": first.isoformat(), "last": last.isoformat(), "date": days[0].isoformat()})
+    return bars
 
 
 def _tick_days(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -24,6 +24,7 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from generator import render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
+from generator.memo import Memo, user_secret
 from tests.helpers import run_cli, tree_hash, write_briefing
 
 # Each edit: (files to overlay, a page that must change).
@@ -170,6 +171,51 @@ def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
     cold = tmp_path / "cold"
     _build(root, cold)
     assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def _memo_file_entries(path: Path) -> dict[bytes, object]:
+    return dict(Memo.load(path, user_secret(), "salt").known("test"))
+
+
+def _memo_with_entries(path: Path, entries: dict[str, object]) -> Memo:
+    memo = Memo("salt")
+    for name, value in entries.items():
+        memo.get("test", name.encode(), lambda value=value: value)  # type: ignore[misc]
+    memo.settle(succeeded=True)
+    memo.save(path, user_secret())
+    return Memo.load(path, user_secret(), "salt")
+
+
+def test_a_memo_saves_the_entries_it_loaded_as_they_were(tmp_path: Path) -> None:
+    # Entries loaded from the file are copied back from it rather than pickled
+    # again; a new or changed entry is pickled; an entry not used is dropped.
+    path = tmp_path / "memo.pickle"
+    memo = _memo_with_entries(path, {"kept": ["a", 1], "changed": {"x": 1}, "dropped": "old"})
+    memo.get("test", b"kept", lambda: pytest.fail("remembered"))
+    memo.put("test", b"changed", {"x": 2})
+    memo.get("test", b"new", lambda: ("fresh",))
+    memo.settle(succeeded=True)
+    memo.save(path, user_secret())
+    assert _memo_file_entries(path) == {b"kept": ["a", 1], b"changed": {"x": 2}, b"new": ("fresh",)}
+
+
+def test_a_memo_file_changed_after_loading_is_never_copied_into_the_next_one(tmp_path: Path) -> None:
+    # Saving copies what was loaded (and verified) from the file. Bytes changed on
+    # disk in between, even with the file's size and mtime put back, must not be
+    # signed into the new file: the entry is pickled from memory instead.
+    path = tmp_path / "memo.pickle"
+    memo = _memo_with_entries(path, {"one": "A" * 40, "two": "B" * 40})
+    stat = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"A" * 40, b"Z" * 40))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_ino == stat.st_ino and path.stat().st_size == stat.st_size
+    memo.get("test", b"one", lambda: pytest.fail("remembered"))
+    memo.get("test", b"two", lambda: pytest.fail("remembered"))
+    memo.get("test", b"three", lambda: "C")
+    memo.settle(succeeded=True)
+    memo.save(path, user_secret())
+    assert _memo_file_entries(path) == {b"one": "A" * 40, b"two": "B" * 40, b"three": "C"}
 
 
 def test_a_same_size_edit_within_the_same_second_is_seen(tmp_path: Path) -> None:

@@ -123,10 +123,11 @@ class Memo:
         pickling everything at once kept a table of every object pickled, the
         largest allocation of a 10,000-article build.
 
-        An entry loaded from the file is copied from it, not pickled again (2.7 s
-        of a one-article edit at 10,000 articles): the bytes are read back and
-        checked against the digest taken when they were loaded and verified, so
-        a file changed in between is never signed; such an entry is pickled."""
+        An entry loaded from the file is copied from it, not pickled again (after
+        a one-article edit at 10,000 articles, 1.0 s to save instead of 1.85 s):
+        the bytes are read back and checked against the digest taken when they
+        were loaded and verified, so a file changed in between is never signed;
+        such an entry is pickled."""
         if secret is None or not self._changed:
             return
         temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")

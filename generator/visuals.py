@@ -159,7 +159,8 @@ MAX_STACK = 6
 """Most marks drawn on one day, per lane."""
 MAX_SOURCE_MARKS = 100
 """Most articles drawn one by one."""
-_BAR_WIDTH = 10.0
+_BAR_PITCH = 10.0
+"""Least distance between two bars (the template draws them 8 wide)."""
 _BAR_MAX_HEIGHT = 60.0
 
 
@@ -170,7 +171,7 @@ def timeline(items: Sequence[tuple[str, dt.date, str]], *, width: int = 720) -> 
 
     When the items below the axis are too many to draw one by one (more than
     :data:`MAX_SOURCE_MARKS`, or more than :data:`MAX_STACK` on a day), they are
-    drawn as bars instead, one per stretch of days as wide as a bar: marks with
+    drawn as bars instead, one per stretch of days that keeps bars apart: marks with
     lane ``"bar"``, their ``count``, ``first`` and ``last`` dates and ``height``."""
     if not items:
         return {"width": width, "height": 0, "ticks": [], "marks": [], "axis_y": 0}
@@ -218,9 +219,9 @@ def timeline(items: Sequence[tuple[str, dt.date, str]], *, width: int = 720) -> 
 
 def _bars(counts: Mapping[dt.date, int], start: dt.date, span: int, plot: float, left: float,
           top: float) -> list[dict[str, Any]]:
-    """``counts`` by day as bars ``_BAR_WIDTH`` wide, each summing a stretch of
-    days, from ``top`` down, the tallest ``_BAR_MAX_HEIGHT``."""
-    days_per_bar = max(1, math.ceil(_BAR_WIDTH / plot * span))
+    """``counts`` by day as bars at least ``_BAR_PITCH`` apart, each summing a
+    stretch of days, from ``top`` down, the tallest ``_BAR_MAX_HEIGHT``."""
+    days_per_bar = max(1, math.ceil(_BAR_PITCH / plot * span))
     bins: dict[int, list[dt.date]] = {}
     for day in sorted(counts):
         bins.setdefault((day - start).days // days_per_bar, []).append(day)

@@ -86,6 +86,9 @@ class BuildResult:
     reused: int = 0
     """Pages not rendered again: made from exactly what their file in the previous
     site was made from."""
+    unbuilt: int = 0
+    """Of the reused pages, those whose context was not even built: what they read
+    of the site had not changed (see :mod:`generator.reads`)."""
 
 
 def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress, *,
@@ -174,6 +177,7 @@ def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnos
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
         reused=sum(1 for placed in files.values() if placed.reused),
+        unbuilt=sum(1 for placed in files.values() if placed.unbuilt),
     )
 
 
@@ -326,7 +330,8 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
                               memo=memo)
     renderer = render.Renderer(env, pages, options.root, templates=render.template_keys(env, memo),
-                               known=memo.known("page"), reusable=reusable or {}, sink=sink)
+                               known=memo.known("page"), reusable=reusable or {}, sink=sink,
+                               records=memo.known("reads"))
     files = render.render_pages(renderer, diagnostics, jobs=options.jobs, memo=memo,
                                 progress=lambda done, total: progress("rendering pages", done, total))
     files["data/briefing.json"] = sink.put_stream("data/briefing.json",

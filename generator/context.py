@@ -10,19 +10,21 @@ Because contexts are plain data, a page's output is a pure function of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator import __version__, urls, visuals
 from generator.changes import Changes
 from generator.health import Finding
 from generator.markdown import Markdown
-from generator.memo import Memo, digest
-from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
+from generator.memo import Journal, Memo, digest
+from generator.model import Actor, Briefing, Citation, Claim, Site, Source, Span, Topic
+from generator.reads import Reads, ReadSet
 
 Context = dict[str, Any]
 
@@ -93,13 +95,13 @@ class SitePages:
     def page(self, key: PageKey) -> Page:
         """The page for ``key``: its path, template and context."""
         kind, item = key
-        b, site = self._builder, self.site
+        b = self._builder
         if kind == "actor":
-            return b.actor(site.actors[item])
+            return b.actor(b.site.actors[item])
         if kind == "topic":
-            return b.topic(site.topics[item])
+            return b.topic(b.site.topics[item])
         if kind == "source":
-            return b.source(site.sources[item])
+            return b.source(b.site.sources[item])
         if kind == "whatsnew" and self.changes is not None:
             return b.whatsnew(self.changes)
         if kind == "report" and self.report is not None:
@@ -108,6 +110,32 @@ class SitePages:
             return b.sitemap([path_of(k) for k in self.plan() if path_of(k).endswith(".html")])
         page: Page = getattr(b, kind)()
         return page
+
+
+    def recorded(self, key: PageKey) -> tuple[Page, ReadSet | None]:
+        """The page for ``key`` and what it read of the site (see :mod:`generator.reads`);
+        None for a page that must always be built: it read a whole mapping, or it is
+        of a kind made from more than the site (:data:`RECORDED_KINDS`)."""
+        log = self._builder.reads.log
+        log.start()
+        page = self.page(key)
+        return page, log.read_set() if key[0] in RECORDED_KINDS else None
+
+    def learned(self) -> Journal:
+        """What building pages computed and found in the memo since the last call
+        (see :meth:`Memo.take_journal`): Markdown conversions, the actor graph's layout."""
+        return self._builder.memo.take_journal()
+
+    def inputs(self, read_set: ReadSet, *more: object) -> bytes:
+        """A key for what a page with this read set is made from, as the site now
+        stands, with ``more`` (its template); equal keys mean equal contexts."""
+        return self._builder.reads.inputs(read_set, self._builder.settings, *more)
+
+
+RECORDED_KINDS = frozenset({"actor", "topic", "source"})
+"""The pages whose contexts are made from what they read of the site alone (the
+others are also made from the plan, the changes or the health findings). They
+are nearly all pages, and the only ones a large briefing has many of."""
 
 
 def path_of(key: PageKey) -> str:
@@ -138,48 +166,129 @@ def long_date(day: dt.date | None) -> str:
     return f"{day.day} {day:%B %Y}" if day else ""
 
 
+class _Head(NamedTuple):
+    """What a citation or a passage shows of its source."""
+
+    id: str
+    title: str
+    outlet: str
+    published: dt.date | None
+
+
+class _SiteView:
+    """The resolved site as the page builders read it: each mapping logs the
+    entries a page reads (see :mod:`generator.reads`). What comes from an
+    article's text is versioned by the key of its text analysis."""
+
+    def __init__(self, site: Site, reads: Reads) -> None:
+        text = site.text_keys
+
+        def by_text(sid: str, value: object) -> bytes:
+            return text[sid]
+
+        def source_version(sid: str, source: Source) -> bytes:
+            return digest(text[sid], [getattr(source, f.name) for f in dataclasses.fields(source)
+                                      if f.name != "blocks"])
+
+        self.sources = reads.mapping("sources", site.sources, source_version)
+        # What citations and passages show of a source: reading only this, a page
+        # that cites an article is not built again when its text or summary changes.
+        self.heads = reads.mapping("heads", {sid: _Head(s.id, s.title, s.outlet, s.published)
+                                             for sid, s in site.sources.items()})
+        self.actors = reads.mapping("actors", site.actors)
+        self.topics = reads.mapping("topics", site.topics)
+        # What a link to an actor or a topic shows, likewise.
+        self.actor_names = reads.mapping("actor_names", {aid: a.name for aid, a in site.actors.items()})
+        self.topic_heads = reads.mapping("topic_heads", {tid: (t.title, t.status) for tid, t in site.topics.items()})
+        self.mentions = reads.mapping("mentions", site.mentions, by_text)
+        self.passages = reads.mapping("passages", site.passages, by_text)
+        self.actor_mentions = reads.mapping("actor_mentions", site.actor_mentions)
+        self.topic_passages = reads.mapping("topic_passages", site.topic_passages)
+        self.claims_by_actor = reads.mapping("claims_by_actor", site.claims_by_actor)
+        self.claims_by_topic = reads.mapping("claims_by_topic", site.claims_by_topic)
+        self.co_mentions = reads.mapping("co_mentions", site.co_mentions)
+        b = site.briefing
+        # What every page shows of the briefing, apart from the rest of it: an
+        # edit to a key point then changes the pages that show key points only.
+        meta = {"title": b.title, "subtitle": b.subtitle, "as_of": b.as_of, "language": b.language,
+                "has_timeline": bool(b.events)}
+        self._whole = reads.mapping("site", {"briefing": b, "meta": meta})
+
+    @property
+    def briefing(self) -> Briefing:
+        return self._whole["briefing"]  # type: ignore[return-value]
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        return self._whole["meta"]  # type: ignore[return-value]
+
+
 class _Builder:
     """Builds contexts for one site; holds read-only lookups made once, and the
-    memo, which only ever learns results keyed by their inputs."""
+    memo, which only ever learns results keyed by their inputs.
+
+    The builder reads the site only through :class:`_SiteView` and the recorded
+    lookups below, so that what each page reads is known (``reads``). Its own
+    settings (``base_url``, ``noindex``) are part of every page's key."""
 
     def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None,
                  memo: Memo | None = None) -> None:
-        self.site = site
+        self.reads = Reads()
+        self.site = _SiteView(site, self.reads)
         self.memo = memo if memo is not None else Memo()
-        self.changes = changes
+        self._changes = changes
         self.md = Markdown(self.memo)
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.noindex = noindex
-        self.claims = {c.key: c for c in site.claims}
-        self.members: dict[str, list[str]] = {aid: [] for aid in site.actors}
+        members: dict[str, list[str]] = {aid: [] for aid in site.actors}
         for actor in site.actors.values():
             if actor.affiliation is not None:
-                self.members[actor.affiliation.id].append(actor.id)
-        self.positions_by_actor: dict[str, list[Claim]] = {aid: [] for aid in site.actors}
-        self.positions_by_topic: dict[str, list[Claim]] = {tid: [] for tid in site.topics}
+                members[actor.affiliation.id].append(actor.id)
+        positions_by_actor: dict[str, list[Claim]] = {aid: [] for aid in site.actors}
+        positions_by_topic: dict[str, list[Claim]] = {tid: [] for tid in site.topics}
         for claim in site.claims:
             if claim.kind == "position":
-                self.positions_by_actor[claim.actors[0].id].append(claim)
-                self.positions_by_topic[claim.topics[0].id].append(claim)
-        self.texts = {sid: {b.n: b.text for b in s.blocks if b.n is not None}
-                      for sid, s in site.sources.items()}
-        self.cited_blocks = Counter(sid for sid, _ in site.cited_by)
+                positions_by_actor[claim.actors[0].id].append(claim)
+                positions_by_topic[claim.topics[0].id].append(claim)
+        cited_by: dict[str, dict[int | None, tuple[str, ...]]] = {}
+        for (sid, n), keys in site.cited_by.items():
+            cited_by.setdefault(sid, {})[n] = keys
+        reads, text = self.reads, site.text_keys
+        self.claims = reads.mapping("claims", {c.key: c for c in site.claims})
+        self.members = reads.mapping("members", members)
+        self.positions_by_actor = reads.mapping("positions_by_actor", positions_by_actor)
+        self.positions_by_topic = reads.mapping("positions_by_topic", positions_by_topic)
+        self.texts = reads.mapping("texts", {sid: {b.n: b.text for b in s.blocks if b.n is not None}
+                                             for sid, s in site.sources.items()}, lambda sid, _: text[sid])
+        self.cited_by = reads.mapping("cited_by", cited_by)
+        self.cited_blocks = reads.mapping("cited_blocks", Counter(sid for sid, _ in site.cited_by))
+
+    @property
+    def changes(self) -> Changes | None:
+        """What changed since the previous edition: not versioned entry by entry, so
+        a page that reads it is always built."""
+        self.reads.log.whole = True
+        return self._changes
+
+    @property
+    def settings(self) -> tuple[str, bool]:
+        """What every page depends on besides what it reads from the site."""
+        return self.base_url, self.noindex
 
     # ---------------------------------------------------------------- shared parts
 
     def _page(self, path: str, template: str, title: str, description: str,
               crumbs: Sequence[tuple[str, str]], **values: Any) -> Page:
-        site = self.site
-        briefing = site.briefing
+        meta = self.site.meta
         context: Context = {
             "site": {
-                "title": briefing.title,
-                "subtitle": briefing.subtitle,
-                "as_of": briefing.as_of.isoformat(),
-                "as_of_long": long_date(briefing.as_of),
-                "language": briefing.language,
+                "title": meta["title"],
+                "subtitle": meta["subtitle"],
+                "as_of": meta["as_of"].isoformat(),
+                "as_of_long": long_date(meta["as_of"]),
+                "language": meta["language"],
                 "generator": f"briefing {__version__}",
-                "has_timeline": bool(briefing.events),
+                "has_timeline": meta["has_timeline"],
                 "noindex": self.noindex,
             },
             "page": {
@@ -199,7 +308,7 @@ class _Builder:
     def _nav(self, path: str) -> list[dict[str, Any]]:
         entries = [("Briefing", urls.HOME), ("Actors", urls.index_page("actors")),
                    ("Topics", urls.index_page("topics")), ("Sources", urls.index_page("sources"))]
-        if self.site.briefing.events:
+        if self.site.meta["has_timeline"]:
             entries.append(("Timeline", urls.TIMELINE))
         entries.append(("Search", urls.SEARCH))
         section = path.split("/", 1)[0] if "/" in path else path
@@ -214,16 +323,16 @@ class _Builder:
         return self.base_url + path.removesuffix("index.html")
 
     def _actor_link(self, here: str, aid: str) -> dict[str, Any]:
-        actor = self.site.actors[aid]
-        return {"id": aid, "name": actor.name, "url": urls.relative(here, urls.item_page("actors", aid))}
+        return {"id": aid, "name": self.site.actor_names[aid],
+                "url": urls.relative(here, urls.item_page("actors", aid))}
 
     def _topic_link(self, here: str, tid: str) -> dict[str, Any]:
-        topic = self.site.topics[tid]
-        return {"id": tid, "title": topic.title, "status": topic.status,
+        title, status = self.site.topic_heads[tid]
+        return {"id": tid, "title": title, "status": status,
                 "url": urls.relative(here, urls.item_page("topics", tid))}
 
     def _cite(self, here: str, cite: Citation) -> dict[str, Any]:
-        source = self.site.sources[cite.source]
+        source = self.site.heads[cite.source]
         quote = cite.quote
         if quote is None and cite.n is not None:
             quote = self.texts[source.id][cite.n]
@@ -262,7 +371,7 @@ class _Builder:
             return "Timeline"
         item_id = rest.split("/", 1)[0]
         if kind == "source":
-            return f"Source: {self.site.sources[item_id].title}"
+            return f"Source: {self.site.heads[item_id].title}"
         if kind == "topic":
             return f"Topic: {self.site.topics[item_id].title}"
         return f"Position of {self.site.actors[item_id].name}"
@@ -292,7 +401,7 @@ class _Builder:
         """Passages grouped by source, each block with the owner's phrases marked."""
         groups: list[dict[str, Any]] = []
         for sid, n in refs[:MAX_PASSAGES_PER_PAGE]:
-            source = self.site.sources[sid]
+            source = self.site.heads[sid]
             if not groups or groups[-1]["source"] != sid:
                 groups.append({"source": sid, "title": source.title,
                                "url": urls.relative(here, urls.item_page("sources", sid)),
@@ -561,7 +670,7 @@ class _Builder:
         here = urls.item_page("sources", source.id)
         mentions = site.mentions.get(source.id, {})
         mentioned = sorted({o for spans in mentions.values() for s in spans for o in s.owners},
-                           key=lambda a: site.actors[a].name)
+                           key=lambda a: site.actor_names[a])
         return self._page(
             here, "source.html", source.title, self.md.plain(source.summary) or source.title,
             [("Briefing", urls.HOME), ("Sources", urls.index_page("sources"))],
@@ -575,7 +684,7 @@ class _Builder:
 
     def _cited_by(self, here: str, sid: str, n: int | None) -> list[dict[str, Any]]:
         out = []
-        for key in self.site.cited_by.get((sid, n), ()):
+        for key in self.cited_by.get(sid, {}).get(n, ()):
             claim = self.claims[key]
             out.append({"url": urls.relative(here, f"{claim.home}#{claim.anchor}"),
                         "label": self._claim_home_label(claim),
@@ -649,16 +758,15 @@ class _Builder:
             url = urls.relative(here, urls.item_page(kind + "s", iid)) if exists else None
             return {"kind": kind, "id": iid, "label": label, "url": url}
 
-        current = {c.key: c for c in site.claims}
-
         def claim(cid: str, old: str, new: str) -> dict[str, Any]:
-            home = current.get(cid)
+            home = self.claims.get(cid)
             return {"id": cid, "old_html": self.md.inline(old) if old else "",
                     "new_html": self.md.inline(new) if new else "",
                     "url": urls.relative(here, f"{home.home}#{home.anchor}") if home and new else None,
                     "where": self._claim_home_label(home) if home and new else ""}
 
-        exists = {"source": site.sources, "actor": site.actors, "topic": site.topics}
+        exists: dict[str, Mapping[str, object]] = {"source": site.sources, "actor": site.actors,
+                                                   "topic": site.topics}
         since = changes.baseline_as_of
         return self._page(
             here, "whatsnew.html", "What's new",
@@ -699,7 +807,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _short_source(source: Source) -> str:
+def _short_source(source: Source | _Head) -> str:
     """What a citation chip shows before the paragraph number: the outlet, else
     the day of publication, else the start of the title."""
     if source.outlet:

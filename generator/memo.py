@@ -30,7 +30,7 @@ import pickle
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -51,6 +51,14 @@ def digest(*parts: object) -> bytes:
     return hashlib.blake2b(buffer.getbuffer(), digest_size=20).digest()
 
 
+class Journal(NamedTuple):
+    """What a memo's :meth:`Memo.get` computed, as (kind, key, value), and which
+    remembered results it found, as (kind, key)."""
+
+    computed: list[tuple[str, bytes, Any]]
+    found: list[tuple[str, bytes]]
+
+
 class Memo:
     """Results by (kind, key). ``salt`` names the code that made them: a memo
     saved by other code (another version, a local change) is not loaded."""
@@ -64,6 +72,8 @@ class Memo:
         self._changed = False
         self._file: _Stored | None = None
         """Where each entry loaded from the memo file is in it (see :meth:`save`)."""
+        self._journal = Journal([], [])
+        """What :meth:`get` computed and found since :meth:`take_journal`."""
 
     def get(self, kind: str, key: bytes, compute: Callable[[], T]) -> T:
         """The remembered result for ``key``, or ``compute()``'s (then remembered)."""
@@ -75,11 +85,29 @@ class Memo:
         if slot in self._kept:
             self.hits += 1
             value = self._kept[slot]
+            self._journal.found.append(slot)
         else:
             self.misses += 1
             value = compute()
+            self._journal.computed.append((kind, key, value))
         self._used[slot] = value
         return value
+
+    def take_journal(self) -> Journal:
+        """What :meth:`get` computed and found since the last call. A forked worker's
+        memo is its own copy: what it computes, and which remembered results it
+        used (and so must be kept), reach the build's memo only when the worker
+        sends them back (:meth:`replay`)."""
+        journal, self._journal = self._journal, Journal([], [])
+        return journal
+
+    def replay(self, journal: Journal) -> None:
+        """Learn what another process's memo computed and found (see :meth:`take_journal`)."""
+        for kind, key, value in journal.computed:
+            self.put(kind, key, value)
+        for slot in journal.found:
+            if slot not in self._used and slot in self._kept:
+                self._used[slot] = self._kept[slot]
 
     def peek(self, kind: str, key: bytes) -> Any | None:
         """The remembered result for ``key`` without computing anything."""
@@ -111,6 +139,7 @@ class Memo:
             self._kept.update(self._used)
         self._changed = self._changed or self.misses > 0 or len(self._kept) != before
         self._used = {}
+        self._journal = Journal([], [])
         self.hits = self.misses = 0
 
     # ------------------------------------------------------------ on disk

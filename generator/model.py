@@ -232,3 +232,7 @@ class Site:
     claims_by_actor: Mapping[str, tuple[str, ...]]
     claims_by_topic: Mapping[str, tuple[str, ...]]
     co_mentions: Mapping[str, tuple[tuple[str, int], ...]]
+    text_keys: Mapping[str, bytes] = field(default_factory=dict)
+    """For each source, the key its text analysis is remembered by: a digest of
+    its blocks and of every actor's and topic's phrases. Whatever comes from the
+    text (its blocks, ``mentions``, ``passages``) is the same while it is."""

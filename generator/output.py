@@ -46,6 +46,8 @@ class Kept:
     current site, whose bytes have this SHA-256 (see ``render.Renderer``)."""
 
     digest: str
+    unbuilt: bool = False
+    """Kept without its context being built: what it read of the site was unchanged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ class Placed(NamedTuple):
     """False when it was hard-linked (or copied) from the current site instead."""
     reused: bool = False
     """A page the build did not render again (it was given as :class:`Kept`)."""
+    unbuilt: bool = False
+    """A page whose context the build did not even build (see :class:`Kept`)."""
 
 
 class Staging:
@@ -145,12 +149,13 @@ class Staging:
         digest = data.digest if isinstance(data, Kept) else hashlib.sha256(data).hexdigest()
         self._folder(posixpath.dirname(rel))
         reused = isinstance(data, Kept)
+        unbuilt = isinstance(data, Kept) and data.unbuilt
         if self.previous.get(rel) == digest and self._link(rel):
-            return Placed(digest, written=False, reused=reused)
+            return Placed(digest, written=False, reused=reused, unbuilt=unbuilt)
         if isinstance(data, Kept):
             # No hard links on this file system: copy the current file.
             self._write(rel, Path(self._current, rel).read_bytes())
-            return Placed(digest, written=False, reused=True)
+            return Placed(digest, written=False, reused=True, unbuilt=unbuilt)
         self._write(rel, data)
         return Placed(digest, written=True)
 
@@ -274,7 +279,8 @@ class Discard:
     """Where a build that writes nothing (``briefing check``) puts its files."""
 
     def put(self, rel: str, data: bytes | Kept) -> Placed:
-        return Placed("", written=False, reused=isinstance(data, Kept))
+        return Placed("", written=False, reused=isinstance(data, Kept),
+                      unbuilt=isinstance(data, Kept) and data.unbuilt)
 
     def put_stream(self, rel: str, pieces: Iterable[bytes]) -> Placed:
         for _ in pieces:

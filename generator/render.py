@@ -19,9 +19,10 @@ import jinja2.meta
 
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
-from generator.memo import Memo, digest
+from generator.memo import Journal, Memo, digest
 from generator.output import Discard, Kept, Placed, Sink
 from generator.parallel import fork_map
+from generator.reads import Record
 
 
 def builtin_templates() -> Path:
@@ -152,6 +153,15 @@ class RenderResult(NamedTuple):
     error: Diagnostic | None
     key: bytes = b""
     """The digest of what the page is made from (templates and context)."""
+    record: Record | None = None
+    """What the page read, for the next build (see :mod:`generator.reads`)."""
+    learned: Journal | None = None
+    """What building the page computed and found in the memo (see :meth:`SitePages.learned`)."""
+
+
+def record_key(key: PageKey) -> bytes:
+    """A page's key in the memo's ``"reads"`` records."""
+    return f"{key[0]}\0{key[1]}".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +172,9 @@ class Renderer:
     A page whose templates and context are those of a page the previous build
     rendered into the file that is still at its path (``known`` maps what pages
     were made from to the digest of their bytes, ``reusable`` the site's intact
-    files to theirs) is not rendered again: the file is kept."""
+    files to theirs) is not rendered again: the file is kept. When what the page
+    read of the site has the versions it had then (``records``, by
+    :func:`record_key`), its context is not even built."""
 
     env: jinja2.Environment
     pages: SitePages
@@ -173,18 +185,40 @@ class Renderer:
     reusable: Mapping[str, str] = field(default_factory=dict)
     sink: Sink = field(default_factory=Discard)
     """Where rendered pages go: the new site's staging folder, or nowhere (``check``)."""
+    records: Mapping[bytes, Record] = field(default_factory=dict)
 
     def render(self, key: PageKey) -> RenderResult:
         """Render one page and put it into ``sink`` (in whichever process runs this)."""
-        page = self.pages.page(key)
-        made_from = digest(self.templates.get(page.template, b""), page.template, page.context)
-        done = self.known.get(made_from)
-        if done is not None and self.reusable.get(page.path) == done:
-            return RenderResult(page.path, page.template, self.sink.put(page.path, Kept(done)), None, made_from)
+        prior = self.records.get(record_key(key))
+        if prior is not None:
+            template = self.templates.get(prior.template, b"")
+            if self.pages.inputs(prior.read_set, template, prior.template) == prior.inputs:
+                # The record goes back unchanged: not sent back (the parent has it).
+                kept = self._kept(prior.path, prior.template, prior.made_from, None, unbuilt=True)
+                if kept is not None:
+                    return kept
+        page, read_set = self.pages.recorded(key)
+        template = self.templates.get(page.template, b"")
+        made_from = digest(template, page.template, page.context)
+        record = None if read_set is None else Record(
+            page.path, page.template, read_set, self.pages.inputs(read_set, template, page.template), made_from)
+        learned = self.pages.learned()
+        kept = self._kept(page.path, page.template, made_from, record)
+        if kept is not None:
+            return kept._replace(learned=learned)
         text, error = _render(self.env, page, self.root)
         if error is not None:
             return RenderResult(page.path, page.template, None, error)
-        return RenderResult(page.path, page.template, self.sink.put(page.path, text.encode("utf-8")), None, made_from)
+        placed = self.sink.put(page.path, text.encode("utf-8"))
+        return RenderResult(page.path, page.template, placed, None, made_from, record, learned)
+
+    def _kept(self, path: str, template: str, made_from: bytes, record: Record | None, *,
+              unbuilt: bool = False) -> RenderResult | None:
+        """The page kept as it is, if it was made from ``made_from`` and its file is intact."""
+        done = self.known.get(made_from)
+        if done is None or self.reusable.get(path) != done:
+            return None
+        return RenderResult(path, template, self.sink.put(path, Kept(done, unbuilt)), None, made_from, record)
 
 
 def render_page(env: jinja2.Environment, page: Page, root: Path, diagnostics: Diagnostics) -> str:
@@ -218,6 +252,7 @@ def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1,
     the digest of its bytes (see :class:`Renderer`). ``progress`` is told (pages
     done, pages) now and then."""
     keys = renderer.pages.plan()
+    renderer.pages.learned()  # only what pages compute from here on is sent back
     failed: set[str] = set()
     out: dict[str, Placed] = {}
     for done, result in enumerate(_results(renderer, keys, jobs), 1):
@@ -229,8 +264,14 @@ def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1,
             failed.add(result.template)
         elif result.placed is not None:
             out[result.path] = result.placed
+            if memo is not None and result.learned is not None:
+                memo.replay(result.learned)
             if memo is not None and result.key and result.placed.digest:
                 memo.put("page", result.key, result.placed.digest)
+                key = record_key(keys[done - 1])
+                record = result.record if not result.placed.unbuilt else renderer.records.get(key)
+                if record is not None:
+                    memo.put("reads", key, record)
     return out
 
 

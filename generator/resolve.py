@@ -86,8 +86,10 @@ def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False,
                           _find(source, actor_matcher) if searched else {},
                           _find(source, topic_matcher) if searched else {})
 
+    text_keys: dict[str, bytes] = {}
+
     def remembered(source: Source) -> _TextFacts:
-        key = digest(phrases, source.id, source.blocks, source.id in published_sources)
+        key = text_keys[source.id] = digest(phrases, source.id, source.blocks, source.id in published_sources)
         return memo.get("text", key, lambda: analyse(source))
 
     facts = [remembered(source) for source in content.sources.values()]
@@ -131,6 +133,7 @@ def resolve(content: Content, diagnostics: Diagnostics, *, drafts: bool = False,
         claims_by_actor=_claims_by(claims, resolved_actors, lambda c: c.actors),
         claims_by_topic=_claims_by(claims, topics, lambda c: c.topics),
         co_mentions=_co_mentions(mentions, resolved_actors),
+        text_keys={sid: text_keys[sid] for sid in sources},
     )
 
 

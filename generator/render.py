@@ -200,7 +200,7 @@ class Renderer:
         page, read_set = self.pages.recorded(key)
         template = self.templates.get(page.template, b"")
         made_from = digest(template, page.template, page.context)
-        record = None if read_set is None else Record(
+        record = None if read_set is None else Record.of(
             page.path, page.template, read_set, self.pages.inputs(read_set, template, page.template), made_from)
         learned = self.pages.learned()
         kept = self._kept(page.path, page.template, made_from, record)

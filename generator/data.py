@@ -11,11 +11,12 @@ neither.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.model import Block, Citation, Claim, Site
+from generator.model import Block, BlockRef, Citation, Claim, Site
 
 
 def briefing_json(site: Site, *, drafts: bool = False, data: dict[str, Any] | None = None) -> Iterator[bytes]:
@@ -31,7 +32,7 @@ _PIECE = 256
 def json_pieces(value: Any) -> Iterator[bytes]:
     """``value`` as compact UTF-8 JSON and a trailing newline, in pieces that join
     to exactly the bytes of ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``
-    (with each :class:`Blocks` written as its list).
+    (with each :class:`Later` written as the list it makes).
 
     Compact, because json's C encoder only runs without indent (pretty-printing
     took seconds on large briefings); ``python -m json.tool`` makes it readable.
@@ -65,29 +66,36 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_deferred)
 
 
-class Blocks:
-    """A source's blocks in :func:`briefing_data`, made into JSON objects only as
-    the file is written (:func:`json_pieces`): made at once, the dicts of every
-    block took 100 MB at 10,000 articles, for a file written in pieces."""
+class Later:
+    """A long list in :func:`briefing_data` (a source's blocks, an actor's
+    mentions, a topic's passages), made into JSON objects only as the file is
+    written (:func:`json_pieces`). Made up front, the blocks' dicts took 100 MB at
+    10,000 articles and the mentions' and passages' 60 MB more, held while every
+    page was rendered, for a file written in pieces."""
 
-    __slots__ = ("blocks",)
+    __slots__ = ("make",)
 
-    def __init__(self, blocks: tuple[Block, ...]) -> None:
-        self.blocks = blocks
-
-    def data(self) -> list[dict[str, Any]]:
-        return [{"kind": blk.kind, "n": blk.n, "text": blk.text} for blk in self.blocks]
+    def __init__(self, make: Callable[[], list[dict[str, Any]]]) -> None:
+        self.make = make
 
 
 def _deferred(value: object) -> Any:
-    if isinstance(value, Blocks):
-        return value.data()
+    if isinstance(value, Later):
+        return value.make()
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
+def _blocks(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
+    return [{"kind": blk.kind, "n": blk.n, "text": blk.text} for blk in blocks]
+
+
+def _block_refs(refs: tuple[BlockRef, ...]) -> list[dict[str, Any]]:
+    return [{"source": sid, "n": n} for sid, n in refs]
+
+
 def briefing_data(site: Site, *, drafts: bool = False) -> dict[str, Any]:
-    """The briefing as one object for :func:`json_pieces`: JSON data, except each
-    source's ``blocks`` (a :class:`Blocks`, listed when written). ``drafts`` records
+    """The briefing as one object for :func:`json_pieces`: JSON data, except the
+    long lists (each a :class:`Later`, listed when written). ``drafts`` records
     that the build included drafts, so that a public build never takes it as its
     baseline."""
     b = site.briefing
@@ -108,7 +116,7 @@ def briefing_data(site: Site, *, drafts: bool = False) -> dict[str, Any]:
                 "published": s.published.isoformat() if s.published else None,
                 "url": s.url,
                 "summary": s.summary,
-                "blocks": Blocks(s.blocks),
+                "blocks": Later(functools.partial(_blocks, s.blocks)),
             }
             for s in sorted(site.sources.values(), key=lambda s: s.id)
         ],
@@ -121,7 +129,7 @@ def briefing_data(site: Site, *, drafts: bool = False) -> dict[str, Any]:
                 "role": a.role,
                 "affiliation": a.affiliation.id if a.affiliation else None,
                 "summary": a.summary,
-                "mentions": [{"source": sid, "n": n} for sid, n in site.actor_mentions.get(a.id, ())],
+                "mentions": Later(functools.partial(_block_refs, site.actor_mentions.get(a.id, ()))),
                 "positions": [
                     {"topic": p.topic.id, "stance": p.stance, "cite": _cites(p.cite)} for p in a.positions
                 ],
@@ -137,7 +145,7 @@ def briefing_data(site: Site, *, drafts: bool = False) -> dict[str, Any]:
                 "keywords": list(t.keywords),
                 "related": [r.id for r in t.related],
                 "open_questions": list(t.open_questions),
-                "passages": [{"source": sid, "n": n} for sid, n in site.topic_passages.get(t.id, ())],
+                "passages": Later(functools.partial(_block_refs, site.topic_passages.get(t.id, ()))),
             }
             for t in sorted(site.topics.values(), key=lambda t: t.id)
         ],

@@ -340,6 +340,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         files[path] = sink.put(path, source.read_bytes())
     if options.search and isinstance(sink, output.Staging):
         progress("indexing for search", 0, len(files))
+        sink.prune(files)  # the recycled tree's pages this site no longer has
         for path, content in search.index_site(sink.path, diagnostics).items():
             files[path] = sink.put(path, content)
     _add_static(options.paths, files, diagnostics, sink)

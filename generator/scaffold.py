@@ -99,7 +99,7 @@ The Dockworkers' Union returned to work on Tuesday and ended their week-long str
 The Port Authority offered a pay rise of four percent, and talks resume next week.
 A spokesperson said the union says four percent is not enough.
 """,
-    ".gitignore": "/site/\n/.briefing-cache/\n",
+    ".gitignore": "/site/\n/.site.spare/\n/.briefing-cache/\n",
 }
 
 _ACTOR = """\

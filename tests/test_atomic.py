@@ -46,7 +46,10 @@ def set_title(root: Path, title: str) -> None:
 
 
 def strays(site: Path) -> list[str]:
-    return sorted(p.name for p in site.parent.iterdir() if p.name.startswith(f".{site.name}."))
+    """What failed or killed builds left beside ``site``; the spare site (the one
+    the last swap replaced, kept for the next build to reuse) is not one."""
+    return sorted(p.name for p in site.parent.iterdir()
+                  if p.name.startswith(f".{site.name}.") and p.name != f".{site.name}.spare")
 
 
 def test_killed_builds_leave_the_old_or_the_new_site_never_a_mix(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 from generator import render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
-from tests.helpers import tree_hash
+from tests.helpers import tree_hash, write_briefing
 from tests.test_atomic import write_large_briefing
 
 SOURCES = render.PARALLEL_MIN_PAGES + 20  # enough pages for the forked workers
@@ -33,7 +33,10 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _strays(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    """What failed or killed builds left beside ``out``; the spare site (the one
+    the last swap replaced, kept for the next build to reuse) is not one."""
+    return sorted(p.name for p in out.parent.iterdir()
+                  if p.name.startswith(f".{out.name}.") and p.name != f".{out.name}.spare")
 
 
 def test_workers_build_the_same_site_as_one_process(large: Path, tmp_path: Path) -> None:
@@ -102,3 +105,68 @@ def test_the_live_preview_deletes_the_previous_site_after_the_swap(large: Path, 
     assert _strays(out) == []
     build(BuildOptions(root=root, out=tmp_path / "cold", search=False, jobs=2))
     assert tree_hash(out) == tree_hash(tmp_path / "cold")
+
+
+def _sources(root: Path, texts: dict[str, str | None]) -> None:
+    """Write (or, for None, remove) articles s1, s2, ... with their summaries."""
+    for sid, text in texts.items():
+        if text is None:
+            (root / f"seeds/{sid}.txt").unlink()
+            (root / f"content/sources/{sid}.yaml").unlink()
+        else:
+            write_briefing(root, {f"seeds/{sid}.txt": f"Report {sid}\n{text}\n",
+                                  f"content/sources/{sid}.yaml": f"file: {sid}.txt\ntitle: Report {sid}\n"})
+
+
+def _build_equals_cold(root: Path, tmp_path: Path, name: str) -> None:
+    build(BuildOptions(root=root, search=False))
+    cold = tmp_path / f"cold-{name}"
+    build(BuildOptions(root=root, out=cold, search=False))
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_the_replaced_site_is_reused_as_the_next_staging_folder_without_touching_the_current_one(
+        tmp_path: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    site, spare = root / "site", root / ".site.spare"
+    _sources(root, {"s1": "First words.", "s2": "Second words.", "s3": "Third words."})
+    _build_equals_cold(root, tmp_path, "1")
+    assert not spare.exists()
+    _sources(root, {"s3": "Third words, corrected."})
+    _build_equals_cold(root, tmp_path, "2")
+    assert (spare / ".briefing-site").is_file(), "the replaced site is kept as the spare"
+    page = site / "sources/s1/index.html"
+    assert (spare / "sources/s1/index.html").stat().st_ino == page.stat().st_ino  # unchanged: one file
+
+    # The next build reuses the spare. s1's page changes: the spare's file, which
+    # is also the current site's file, must be replaced, never written into.
+    held = tmp_path / "held.html"
+    held.hardlink_to(page)
+    before = held.read_bytes()
+    unchanged = site / "sources/s2/index.html"
+    inode, mtime = unchanged.stat().st_ino, unchanged.stat().st_mtime_ns
+    _sources(root, {"s1": "First words, rewritten."})
+    _build_equals_cold(root, tmp_path, "3")
+    assert held.read_bytes() == before, "a file of the previous site was written into"
+    assert "rewritten" in page.read_text(encoding="utf-8")
+    assert (unchanged.stat().st_ino, unchanged.stat().st_mtime_ns) == (inode, mtime)
+
+    # A page the site no longer has is not left in the reused tree.
+    _sources(root, {"s2": None})
+    _build_equals_cold(root, tmp_path, "4")
+    assert not (site / "sources/s2").exists()
+    assert _strays(site) == []
+
+
+def test_a_damaged_spare_is_not_reused(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    _sources(root, {"s1": "First words."})
+    build(BuildOptions(root=root, search=False))
+    _sources(root, {"s1": "First words, again."})
+    build(BuildOptions(root=root, search=False))
+    spare = root / ".site.spare"
+    (spare / ".briefing-site").write_text("not a manifest", encoding="utf-8")
+    (spare / "sources/s1/index.html").write_text("planted", encoding="utf-8")
+    _sources(root, {"s1": "First words, a third time."})
+    _build_equals_cold(root, tmp_path, "damaged")
+    assert "planted" not in (root / "site/sources/s1/index.html").read_text(encoding="utf-8")

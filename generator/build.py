@@ -24,7 +24,7 @@ from generator.data import briefing_data, briefing_json, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths, load
-from generator.memo import Memo, code_salt, user_cache, user_secret
+from generator.memo import Memo, code_salt, digest, user_cache, user_secret
 from generator.model import Site
 from generator.resolve import resolve
 
@@ -144,7 +144,8 @@ def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnos
     where = options.previous if options.previous is not None else options.out_dir
     data = briefing_data(site, drafts=options.drafts)
     changes, previous = _changes(data, where, options.drafts, diagnostics)
-    with output.Staging(options.out_dir) as staging:
+    spare = _spare_slot(options)
+    with output.Staging(options.out_dir, spare=_identity(memo.peek(*spare))) as staging:
         reusable = fingerprint.intact(options.root, options.out_dir, staging.previous)
         files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
                             progress=progress, data=data, sink=staging)
@@ -156,6 +157,11 @@ def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnos
             raise ContentError(diagnostics.sorted())
         warnings = diagnostics.sorted()
         progress("writing files", 0, len(files))
+        # The site about to be replaced becomes the spare the next build may
+        # reuse: its folder keeps its identity through the swap.
+        memo.retain(spare[0])  # other outputs' spares, too
+        if (replaced := output.identity(options.out_dir)) is not None:
+            memo.put(*spare, replaced)
         memo.settle(succeeded=True)
 
         def remember() -> None:
@@ -189,6 +195,17 @@ def _fingerprint(options: BuildOptions) -> fingerprint.Inputs | None:
     values = {"drafts": options.drafts, "base_url": options.base_url, "noindex": options.noindex,
               "search": options.search, "report": options.report}
     return fingerprint.inputs(options.root, render.builtin_templates(), values)
+
+
+def _spare_slot(options: BuildOptions) -> tuple[str, bytes]:
+    """Where the memo keeps the identity of the spare site beside the output."""
+    return "spare-site", digest(os.path.abspath(options.out_dir))
+
+
+def _identity(value: object) -> output.Identity | None:
+    if isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value):
+        return value[0], value[1]
+    return None
 
 
 def _memo_path(options: BuildOptions) -> Path:

@@ -123,6 +123,13 @@ class Memo:
                 self._file.entries.pop(slot, None)  # its stored bytes are another value's
         self._used[slot] = value
 
+    def retain(self, kind: str) -> None:
+        """Keep every remembered result of one kind past this build, used or not
+        (facts about other outputs than this build's, say)."""
+        for slot, value in self._kept.items():
+            if slot[0] == kind:
+                self._used.setdefault(slot, value)
+
     def known(self, kind: str) -> Mapping[bytes, Any]:
         """Every remembered result of one kind (for forked workers, read-only)."""
         found = {k: v for (x, k), v in self._kept.items() if x == kind}

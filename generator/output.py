@@ -19,6 +19,10 @@ makes no folders and links no files, where a fresh tree cost 10,600 folders and
 hard links (1.5 to 6 s on this machine's disk) and deleting the old one as much
 again. A file that changed is unlinked from the recycled tree before the new one
 is put in its place, never written into: the current site may share its inode.
+A spare is reused only when it is the very folder a build of ours left (its
+device and inode, which the build keeps in its signed memo): a briefing folder
+from someone else may hold a ``.site.spare`` of their making, a symbolic link to
+the user's files, say, whose "stale" files a build would otherwise delete.
 
 An output directory is only ever replaced when it is empty or holds our marker
 file: we never delete a folder we did not make.
@@ -34,6 +38,7 @@ import json
 import os
 import posixpath
 import shutil
+import stat
 import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -112,12 +117,14 @@ class Staging:
     Raises :class:`OutputError` when the folder cannot be made.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, spare: Identity | None = None) -> None:
+        """``spare``: the :func:`identity` of the spare folder this build may reuse,
+        as a build of ours recorded it (see the module doc); None: make a new one."""
         self.out = out
         self.previous = _manifest(out)
         """SHA-256 by site path of the current site's files, as its build wrote them."""
         self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
-        self.recycled = _claim_spare(out, self.path)
+        self.recycled = _claim_spare(out, self.path, spare) if spare is not None else {}
         """SHA-256 by site path of the files already in the staging folder: the
         spare site it was made from (see the module doc), or nothing."""
         try:
@@ -344,14 +351,36 @@ def _spare(out: Path) -> Path:
     return out.parent / f".{out.name}.spare"
 
 
-def _claim_spare(out: Path, staging: Path) -> dict[str, str]:
-    """Make the spare site beside ``out`` the folder ``staging``, and return its
-    manifest; {} if there is none (or another build took it first: a rename
-    succeeds once). Its marker is removed first, so a build killed while reusing
-    it never leaves a tree that claims files it may no longer have."""
+Identity = tuple[int, int]
+"""A folder's device and inode numbers."""
+
+
+def identity(path: Path) -> Identity | None:
+    """The device and inode of the folder ``path``; None if it is not a folder (a
+    symbolic link is not one)."""
     try:
-        os.rename(_spare(out), staging)
+        st = os.lstat(path)
     except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
+    """Make the spare site beside ``out`` the folder ``staging``, if it is the
+    folder ``trusted`` names, and return its manifest; {} if there is none, it is
+    another folder, or another build took it first (a rename succeeds once). Its
+    marker is removed first, so a build killed while reusing it never leaves a
+    tree that claims files it may no longer have."""
+    spare = _spare(out)
+    if identity(spare) != trusted:
+        return {}
+    try:
+        os.rename(spare, staging)
+    except OSError:
+        return {}
+    if identity(staging) != trusted:  # replaced between the check and the rename
+        with contextlib.suppress(OSError):
+            os.rename(staging, spare)
         return {}
     files = _manifest(staging)
     try:

@@ -10,6 +10,7 @@ leave the previous site exactly as it was, with nothing staged left behind.
 from __future__ import annotations
 
 import gc
+import json
 import shutil
 import time
 from pathlib import Path
@@ -145,8 +146,10 @@ def test_the_replaced_site_is_reused_as_the_next_staging_folder_without_touching
     before = held.read_bytes()
     unchanged = site / "sources/s2/index.html"
     inode, mtime = unchanged.stat().st_ino, unchanged.stat().st_mtime_ns
+    reused = (spare.stat().st_dev, spare.stat().st_ino)
     _sources(root, {"s1": "First words, rewritten."})
     _build_equals_cold(root, tmp_path, "3")
+    assert (site.stat().st_dev, site.stat().st_ino) == reused, "the spare became the new site"
     assert held.read_bytes() == before, "a file of the previous site was written into"
     assert "rewritten" in page.read_text(encoding="utf-8")
     assert (unchanged.stat().st_ino, unchanged.stat().st_mtime_ns) == (inode, mtime)
@@ -170,3 +173,33 @@ def test_a_damaged_spare_is_not_reused(tmp_path: Path) -> None:
     _sources(root, {"s1": "First words, a third time."})
     _build_equals_cold(root, tmp_path, "damaged")
     assert "planted" not in (root / "site/sources/s1/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("planted", ["link", "folder"])
+def test_a_spare_the_build_did_not_leave_is_never_used(tmp_path: Path, planted: str) -> None:
+    """A briefing folder from someone else may come with a ``.site.spare`` of their
+    making: a symbolic link to the user's files, or a folder whose manifest lists
+    files as its own. A build must neither delete those files (as pages the site
+    no longer has) nor write through the folder."""
+    victim = tmp_path / "victim"
+    (victim / "sources/x").mkdir(parents=True)
+    (victim / "precious.txt").write_text("keep me", encoding="utf-8")
+    (victim / "sources/x/index.html").write_text("keep me too", encoding="utf-8")
+    manifest = {"generator": "briefing", "files": {"precious.txt": "0" * 64, "sources/x/index.html": "0" * 64,
+                                                   "index.html": "0" * 64}}
+    (victim / ".briefing-site").write_text(json.dumps(manifest), encoding="utf-8")
+    root = write_briefing(tmp_path / "b")
+    spare = root / ".site.spare"
+    if planted == "link":
+        spare.symlink_to(victim, target_is_directory=True)
+    else:
+        shutil.copytree(victim, spare)
+        (spare / "sources/x/index.html").unlink()
+        (spare / "sources/x/index.html").symlink_to(victim / "sources/x/index.html")
+    before = tree_hash(victim)
+    for n in range(3):
+        _sources(root, {"s1": f"Edit {n}."})
+        _build_equals_cold(root, tmp_path, f"{planted}-{n}")
+    assert tree_hash(victim) == before
+    assert (victim / "precious.txt").read_text(encoding="utf-8") == "keep me"
+    assert spare.is_symlink() if planted == "link" else (spare / "precious.txt").is_file()

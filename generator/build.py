@@ -91,8 +91,7 @@ class BuildResult:
     of the site had not changed (see :mod:`generator.reads`)."""
 
 
-def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress, *,
-          removals: output.Removals | None = None) -> BuildResult:
+def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -102,8 +101,8 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
     ``memo`` remembers the results of pure steps between builds (see
     :mod:`generator.memo`); by default it is loaded from and saved to the
     briefing's cache folder. Either way the site is the same, byte for byte.
-    ``progress`` is told how the build goes. The previous site is deleted before
-    this returns, unless ``removals`` takes that over (the live preview).
+    ``progress`` is told how the build goes. The site it replaces is kept beside
+    it as the next build's staging folder (see :mod:`generator.output`).
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
@@ -129,23 +128,21 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
             memo.settle(succeeded=False)
             raise ContentError(diagnostics.sorted())
         made()
-        return _publish(site, options, memo, diagnostics, progress, save_memo=stored, key=key, started=started,
-                        removals=removals)
+        return _publish(site, options, memo, diagnostics, progress, save_memo=stored, key=key, started=started)
 
 
 def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnostics, progress: Progress, *,
-             save_memo: bool, key: str | None, started: float, removals: output.Removals | None) -> BuildResult:
+             save_memo: bool, key: str | None, started: float) -> BuildResult:
     """The second half of :func:`build`: the resolved ``site`` rendered into a
     staging folder and swapped in, or nothing written if rendering finds errors.
     ``save_memo`` saves the memo to the briefing's cache folder; ``key`` is the
-    build's fingerprint, remembered once the site is in place; ``removals``, if
-    given, deletes the previous site."""
+    build's fingerprint, remembered once the site is in place."""
     # Read the previous edition's data before anything is written over it.
     where = options.previous if options.previous is not None else options.out_dir
     data = briefing_data(site, drafts=options.drafts)
     changes, previous = _changes(data, where, options.drafts, diagnostics)
     spare = _spare_slot(options)
-    with output.Staging(options.out_dir, spare=_identity(memo.peek(*spare))) as staging:
+    with output.Staging(options.out_dir, spare=_as_identity(memo.peek(*spare))) as staging:
         reusable = fingerprint.intact(options.root, options.out_dir, staging.previous)
         files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
                             progress=progress, data=data, sink=staging)
@@ -170,7 +167,7 @@ def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnos
             if key is not None:
                 fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
 
-        written = staging.commit(files, then=remember, background=removals)
+        written = staging.commit(files, then=remember)
     if options.single_file is not None:
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
@@ -202,7 +199,8 @@ def _spare_slot(options: BuildOptions) -> tuple[str, bytes]:
     return "spare-site", digest(os.path.abspath(options.out_dir))
 
 
-def _identity(value: object) -> output.Identity | None:
+def _as_identity(value: object) -> output.Identity | None:
+    """A spare's identity as the memo holds it, if it has that shape."""
     if isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value):
         return value[0], value[1]
     return None
@@ -243,24 +241,15 @@ def _from_data(data: dict[str, Any]) -> Diagnostic:
 class PreviewBuilder:
     """The build the live preview runs after each save: into the folder it is
     given, without the search index, remembering what it can in memory (see
-    :mod:`generator.memo`). A call raises like :func:`build`.
-
-    A call returns as soon as the new site is in place; the previous one is
-    deleted in the background while the browser reloads, and waited for before
-    the next build and by :meth:`close`."""
+    :mod:`generator.memo`), the replaced site among it (see :mod:`generator.output`).
+    A call raises like :func:`build`."""
 
     def __init__(self, options: BuildOptions) -> None:
         self._options = dataclasses.replace(options, search=False)
         self._memo = Memo(_memo_salt())
-        self._removals = output.Removals()
 
     def __call__(self, out: Path) -> list[Diagnostic]:
-        self._removals.wait()
-        return list(build(dataclasses.replace(self._options, out=out), self._memo, removals=self._removals).warnings)
-
-    def close(self) -> None:
-        """Wait for the background work of the last build."""
-        self._removals.wait()
+        return list(build(dataclasses.replace(self._options, out=out), self._memo).warnings)
 
 
 def preview_builder(options: BuildOptions) -> PreviewBuilder:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -175,6 +176,10 @@ class _Head(NamedTuple):
     published: dt.date | None
 
 
+# A source's fields other than its blocks (which its text key stands for).
+_fields_but_blocks = operator.attrgetter(*(f.name for f in dataclasses.fields(Source) if f.name != "blocks"))
+
+
 class _SiteView:
     """The resolved site as the page builders read it: each mapping logs the
     entries a page reads (see :mod:`generator.reads`). What comes from an
@@ -187,8 +192,7 @@ class _SiteView:
             return text[sid]
 
         def source_version(sid: str, source: Source) -> bytes:
-            return digest(text[sid], [getattr(source, f.name) for f in dataclasses.fields(source)
-                                      if f.name != "blocks"])
+            return digest(text[sid], _fields_but_blocks(source))
 
         self.sources = reads.mapping("sources", site.sources, source_version)
         # What citations and passages show of a source: reading only this, a page

@@ -199,13 +199,13 @@ class Staging:
             os.rename(os.path.join(self.path, part), os.path.join(self.path, rel))
         return Placed(digest, written=True)
 
-    def commit(self, files: Mapping[str, Placed], then: Callable[[], object] | None = None, *,
-               background: Removals | None = None) -> WriteResult:
+    def commit(self, files: Mapping[str, Placed], then: Callable[[], object] | None = None) -> WriteResult:
         """Swap the staged site in for ``out``; ``files`` is everything put into it.
-        ``then`` runs once the new site is in place, while the previous one is
-        being deleted (on a large site that takes as long as the rest of an
-        incremental build). The deletion is waited for, unless it is handed to
-        ``background``. Raises :class:`OutputError` when it cannot be swapped."""
+        ``then`` runs once the new site is in place. The site it replaced is kept
+        as the spare (see the module doc); if a spare is already there, the
+        replaced site is deleted while ``then`` runs (on a large site that takes
+        as long as the rest of an incremental build), and waited for. Raises
+        :class:`OutputError` when it cannot be swapped."""
         manifest = {rel: placed.digest for rel, placed in sorted(files.items())}
         try:
             self.prune(files)
@@ -220,15 +220,17 @@ class Staging:
         self._close()
         # ``self.path`` now holds the previous site: the next build's staging
         # folder, or deleted if another build already left one.
-        removals = background if background is not None else Removals()
+        remover = None
         if not _keep_spare(self.path, self.out):
-            removals.start(self.path)
+            remover = threading.Thread(target=shutil.rmtree, args=(self.path,), kwargs={"ignore_errors": True},
+                                       name="briefing-remove-old-site")
+            remover.start()
         try:
             if then is not None:
                 then()
         finally:
-            if background is None:
-                removals.wait()
+            if remover is not None:
+                remover.join()
         written = sum(1 for placed in files.values() if placed.written)
         return WriteResult(written=written, kept=len(files) - written, removed=len(set(self.previous) - set(files)))
 
@@ -306,28 +308,6 @@ class Staging:
             return True
         except OSError:
             return False
-
-
-class Removals:
-    """Previous sites being deleted in the background. The live preview hands its
-    builds one, so a build returns (and the browser reloads) as soon as the new
-    site is in place: deleting a 10,000-page tree takes about 2 s on a slow file
-    system. :meth:`wait` before anything else touches the output's folder."""
-
-    def __init__(self) -> None:
-        self._threads: list[threading.Thread] = []
-
-    def start(self, path: Path) -> None:
-        """Delete the folder ``path`` in a thread."""
-        thread = threading.Thread(target=shutil.rmtree, args=(path,), kwargs={"ignore_errors": True},
-                                  name="briefing-remove-old-site")
-        thread.start()
-        self._threads.append(thread)
-
-    def wait(self) -> None:
-        """Return once every deletion started here has finished."""
-        while self._threads:
-            self._threads.pop().join()
 
 
 class Discard:

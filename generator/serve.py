@@ -36,10 +36,10 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from livereload.handlers import (  # type: ignore[import-untyped]
     LiveReloadHandler,
@@ -63,16 +63,9 @@ from generator.serve_files import (
 )
 from generator.watch import ChangeWatcher, describe
 
-
-class Builder(Protocol):
-    """Builds the complete site into the given directory and returns the warnings;
-    raises :class:`ContentError` (or another :class:`BriefingError`) on failure.
-    ``close`` waits for whatever a build left running in the background (the
-    previous site's deletion), before the server removes its folder."""
-
-    def __call__(self, out: Path, /) -> Sequence[Diagnostic]: ...
-
-    def close(self) -> None: ...
+Builder = Callable[[Path], Sequence[Diagnostic]]
+"""Build the complete site into the given directory; return the warnings.
+Raise :class:`ContentError` (or another :class:`BriefingError`) on failure."""
 
 MAX_HEADER_BYTES = 32 * 1024
 MAX_BODY_BYTES = 16 * 1024  # only GET and HEAD are served; no request needs a body
@@ -183,10 +176,9 @@ class DevServer:
             self._ioloop.add_callback(self._stopping.set)
         self._thread.join()
         self._thread = None
-        with self._build_lock:
-            self.builder.close()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        with self._build_lock:  # a build still running writes into the folder
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
         LiveReloadHandler.waiters = set()
         self._done.set()
         _server_lock.release()

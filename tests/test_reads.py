@@ -118,7 +118,6 @@ def test_an_edit_of_what_kept_pages_read_builds_them_again(tmp_path: Path, what:
     write_briefing(root, EDITS[what])
     build(BuildOptions(root=root, search=False))
     preview(tmp_path / "preview")
-    preview.close()
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False))
     assert tree_hash(site) == tree_hash(cold), "a build with recorded reads must equal a cold build"

@@ -88,21 +88,25 @@ def test_a_build_leaves_the_cycle_collector_as_it_found_it(large: Path, tmp_path
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
-def test_the_live_preview_deletes_the_previous_site_after_the_swap(large: Path, tmp_path: Path) -> None:
-    # A preview build returns as soon as its site is in place and leaves the old
-    # tree's deletion to a thread; the next build and ``close`` wait for it, so
-    # nothing is left beside the site and each build still sees a clean folder.
+def test_the_live_preview_reuses_the_site_each_build_replaces(large: Path, tmp_path: Path) -> None:
+    # Each preview build stages into the tree the one before it replaced (kept
+    # as the spare, named in the builder's memory), so an edit neither makes a
+    # whole tree of folders nor deletes one; nothing else is left beside the site.
     root = tmp_path / "briefing"
     shutil.copytree(large, root, ignore=shutil.ignore_patterns("site", ".briefing-cache"))
     builder = preview_builder(BuildOptions(root=root, jobs=2))
     out = tmp_path / "preview" / "site"
+    spare = out.parent / ".site.spare"
     builder(out)
     for n in range(3):
         with (root / "seeds/s7.txt").open("a", encoding="utf-8") as f:
             f.write(f"Edit {n} of the article.\n")
+        kept = (spare.stat().st_dev, spare.stat().st_ino) if spare.exists() else None
         builder(out)
         assert f"Edit {n} of the article." in (out / "sources/s7/index.html").read_text(encoding="utf-8")
-    builder.close()
+        if kept is not None:
+            assert (out.stat().st_dev, out.stat().st_ino) == kept, "the spare became the new site"
+        assert spare.is_dir()
     assert _strays(out) == []
     build(BuildOptions(root=root, out=tmp_path / "cold", search=False, jobs=2))
     assert tree_hash(out) == tree_hash(tmp_path / "cold")

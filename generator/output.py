@@ -221,8 +221,8 @@ class Staging:
         # ``self.path`` now holds the previous site: the next build's staging
         # folder, or deleted if another build already left one.
         remover = None
-        if not _keep_spare(self.path, self.out):
-            remover = threading.Thread(target=shutil.rmtree, args=(self.path,), kwargs={"ignore_errors": True},
+        if (unwanted := _keep_spare(self.path, self.out)) is not None:
+            remover = threading.Thread(target=shutil.rmtree, args=(unwanted,), kwargs={"ignore_errors": True},
                                        name="briefing-remove-old-site")
             remover.start()
         try:
@@ -372,13 +372,31 @@ def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
     return files
 
 
-def _keep_spare(previous: Path, out: Path) -> bool:
-    """Keep the site just replaced as the spare; False if there already is one."""
+def _keep_spare(previous: Path, out: Path) -> Path | None:
+    """Keep the site just replaced as the spare; return what is to be deleted.
+
+    A spare already there that this build could not reuse (the memo that named it
+    is gone: another version of briefing, a deleted cache) is a site of ours if
+    it is a folder holding our marker, like any output we replace: it is moved
+    aside for deletion, or no build would ever keep a spare again. Anything else
+    by that name is left alone, and ``previous`` is deleted instead."""
+    spare = _spare(out)
+    with contextlib.suppress(OSError):
+        os.rename(previous, spare)
+        return None
+    if identity(spare) is None or not (spare / MARKER).is_file():
+        return previous
+    aside = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
     try:
-        os.rename(previous, _spare(out))
+        os.rename(spare, aside)
     except OSError:
-        return False
-    return True
+        return previous
+    try:
+        os.rename(previous, spare)
+    except OSError:
+        shutil.rmtree(aside, ignore_errors=True)
+        return previous
+    return aside
 
 
 def _folders(rel: str) -> Iterator[str]:

@@ -206,4 +206,27 @@ def test_a_spare_the_build_did_not_leave_is_never_used(tmp_path: Path, planted: 
         _build_equals_cold(root, tmp_path, f"{planted}-{n}")
     assert tree_hash(victim) == before
     assert (victim / "precious.txt").read_text(encoding="utf-8") == "keep me"
-    assert spare.is_symlink() if planted == "link" else (spare / "precious.txt").is_file()
+    if planted == "link":
+        assert spare.is_symlink(), "a link by that name is left alone"
+    else:  # a folder with our marker is a site to replace, like any output
+        assert not (spare / "precious.txt").exists() and (spare / "sources/s1/index.html").is_file()
+
+
+def test_a_spare_whose_record_is_lost_is_replaced_so_that_reuse_resumes(tmp_path: Path) -> None:
+    # The memo naming the spare is gone (a new version of briefing, a deleted
+    # cache): that spare cannot be trusted, but it must not block every later one.
+    root = write_briefing(tmp_path / "b")
+    site, spare = root / "site", root / ".site.spare"
+    for n in range(2):
+        _sources(root, {"s1": f"Edit {n}."})
+        build(BuildOptions(root=root, search=False))
+    old = (spare.stat().st_dev, spare.stat().st_ino)
+    shutil.rmtree(root / ".briefing-cache")
+    _sources(root, {"s1": "Edit 2."})
+    build(BuildOptions(root=root, search=False))
+    assert (spare.stat().st_dev, spare.stat().st_ino) != old, "the untrusted spare was replaced"
+    kept = (spare.stat().st_dev, spare.stat().st_ino)
+    _sources(root, {"s1": "Edit 3."})
+    _build_equals_cold(root, tmp_path, "resumed")
+    assert (site.stat().st_dev, site.stat().st_ino) == kept, "the next build reused the new spare"
+    assert _strays(site) == []

@@ -113,7 +113,12 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         where = _at(path, mark)
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        diagnostics.error(where, f"YAML syntax: {problem}{_hint(problem, _char_at(text, mark))}")
+        if "maximum nesting depth" in problem:
+            # libyaml (0.2.5 and later) stops deep nesting itself, before the
+            # events reach our own bound: the same problem, said the same way.
+            diagnostics.error(where, f"nested more than {MAX_DEPTH} levels deep")
+        else:
+            diagnostics.error(where, f"YAML syntax: {problem}{_hint(problem, _char_at(text, mark))}")
     except yaml.YAMLError as exc:
         diagnostics.error(Location(path, 1, 1), f"YAML syntax: {exc}")
     except RecursionError:  # libyaml itself is iterative; this is a last line of defence

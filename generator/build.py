@@ -18,15 +18,18 @@ import markdown_it
 import yaml
 
 from generator import changes as changes_mod
-from generator import context, fingerprint, health, output, render, search, single
+from generator import context, fingerprint, health, output, pages, render, search, single
 from generator.changes import Changes
-from generator.data import briefing_data, briefing_json, json_pieces
+from generator.data import PartMap, Splice, briefing_data, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
-from generator.load import BriefingPaths, load
-from generator.memo import Memo, code_salt, digest, user_cache, user_secret
+from generator.load import BriefingPaths
+from generator.memo import Memo, code_salt, user_cache
 from generator.model import Site
-from generator.resolve import resolve
+from generator.reads import Entry
+from generator.store import Store, state_path
+from generator.update import Changed, Update, update
+from generator.views import changed_entries, json_changes
 
 Progress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as a build goes (``("rendering pages", 120,
@@ -91,18 +94,21 @@ class BuildResult:
     of the site had not changed (see :mod:`generator.reads`)."""
 
 
-def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = no_progress) -> BuildResult:
+def build(options: BuildOptions, store: Store | None = None, progress: Progress = no_progress,
+          memo: Memo | None = None) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
     errors, and :class:`OutputError` when the output directory cannot be used;
     in both cases the previous site is left exactly as it was.
 
-    ``memo`` remembers the results of pure steps between builds (see
-    :mod:`generator.memo`); by default it is loaded from and saved to the
-    briefing's cache folder. Either way the site is the same, byte for byte.
-    ``progress`` is told how the build goes. The site it replaces is kept beside
-    it as the next build's staging folder (see :mod:`generator.output`).
+    ``store`` is the state of the last good build (see :mod:`generator.store`):
+    by default the one kept for this briefing and output in the user's cache
+    folder; only what changed since is done again (see :mod:`generator.update`
+    and :mod:`generator.pages`). ``memo`` remembers results between builds in
+    this process (the live preview's). Either way the site is the same, byte
+    for byte. ``progress`` is told how the build goes. The site it replaces is
+    kept beside it as the next build's staging folder (see :mod:`generator.output`).
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
@@ -118,52 +124,58 @@ def build(options: BuildOptions, memo: Memo | None = None, progress: Progress = 
         key = found.key if found is not None else None
         if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
             return _reused(options, known, started)
-        stored = memo is None
-        if memo is None:
-            memo = Memo.load(_memo_path(options), user_secret(), _memo_salt())
-        diagnostics = Diagnostics()
-        progress("reading the briefing", 0, 0)
-        site = load_site(options, diagnostics, memo, found.hashes if found is not None else None)
-        if site is None or diagnostics.has_errors():
+        own = store is None
+        if store is None:
+            store = Store.on_disk(state_path(user_cache(), options.root, options.out_dir), _state_salt())
+        memo = memo if memo is not None else Memo()
+        memo.with_saved(store.table("memo"), ("layout",))
+        try:
+            diagnostics = Diagnostics()
+            progress("reading the briefing", 0, 0)
+            result = update(options.paths, store, found.hashes if found is not None else None, diagnostics,
+                            drafts=options.drafts)
+            if result is None or diagnostics.has_errors():
+                raise ContentError(diagnostics.sorted())
+            made()
+            built = _publish(result, options, store, memo, diagnostics, progress, key=key, started=started)
+            memo.settle(succeeded=True)
+            return built
+        except BaseException:
+            store.discard()
             memo.settle(succeeded=False)
-            raise ContentError(diagnostics.sorted())
-        made()
-        return _publish(site, options, memo, diagnostics, progress, save_memo=stored, key=key, started=started)
+            raise
+        finally:
+            if own:
+                store.close()
 
 
-def _publish(site: Site, options: BuildOptions, memo: Memo, diagnostics: Diagnostics, progress: Progress, *,
-             save_memo: bool, key: str | None, started: float) -> BuildResult:
-    """The second half of :func:`build`: the resolved ``site`` rendered into a
+def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, diagnostics: Diagnostics,
+             progress: Progress, *, key: str | None, started: float) -> BuildResult:
+    """The second half of :func:`build`: the resolved site rendered into a
     staging folder and swapped in, or nothing written if rendering finds errors.
-    ``save_memo`` saves the memo to the briefing's cache folder; ``key`` is the
-    build's fingerprint, remembered once the site is in place."""
+    ``key`` is the build's fingerprint, remembered once the site is in place."""
+    site = result.site
     # Read the previous edition's data before anything is written over it.
     where = options.previous if options.previous is not None else options.out_dir
-    data = briefing_data(site, drafts=options.drafts)
-    changes, previous = _changes(data, where, options.drafts, diagnostics)
-    spare = _spare_slot(options)
-    with output.Staging(options.out_dir, spare=_as_identity(memo.peek(*spare))) as staging:
+    changes, previous = _changes(site, where, options.drafts, diagnostics)
+    meta = store.table("meta")
+    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare"))) as staging:
         reusable = fingerprint.intact(options.root, options.out_dir, staging.previous)
-        files = render_site(site, options, diagnostics, changes=changes, memo=memo, reusable=reusable,
-                            progress=progress, data=data, sink=staging)
+        files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,
+                            changed=result.changed, reusable=reusable, progress=progress, sink=staging)
         if previous is not None:
             files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
         one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
         if diagnostics.has_errors():
-            memo.settle(succeeded=False)
             raise ContentError(diagnostics.sorted())
         warnings = diagnostics.sorted()
         progress("writing files", 0, len(files))
         # The site about to be replaced becomes the spare the next build may
         # reuse: its folder keeps its identity through the swap.
-        memo.retain(spare[0])  # other outputs' spares, too
-        if (replaced := output.identity(options.out_dir)) is not None:
-            memo.put(*spare, replaced)
-        memo.settle(succeeded=True)
+        meta["spare"] = output.identity(options.out_dir)
 
         def remember() -> None:
-            if save_memo:
-                memo.save(_memo_path(options), user_secret())
+            store.commit()
             if key is not None:
                 fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings])
 
@@ -194,24 +206,15 @@ def _fingerprint(options: BuildOptions) -> fingerprint.Inputs | None:
     return fingerprint.inputs(options.root, render.builtin_templates(), values)
 
 
-def _spare_slot(options: BuildOptions) -> tuple[str, bytes]:
-    """Where the memo keeps the identity of the spare site beside the output."""
-    return "spare-site", digest(os.path.abspath(options.out_dir))
-
-
 def _as_identity(value: object) -> output.Identity | None:
-    """A spare's identity as the memo holds it, if it has that shape."""
+    """A spare's identity as the state holds it, if it has that shape."""
     if isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value):
         return value[0], value[1]
     return None
 
 
-def _memo_path(options: BuildOptions) -> Path:
-    return options.root / fingerprint.CACHE_DIR / "memo.pickle"
-
-
-def _memo_salt() -> str:
-    """What the remembered results depend on besides their keys: our code and the
+def _state_salt() -> str:
+    """What the build state depends on besides the briefing: our code and the
     libraries that parse and render."""
     versions = {"python": sys.version, "jinja2": jinja2.__version__, "markdown-it-py": markdown_it.__version__,
                 "pyyaml": yaml.__version__}
@@ -240,16 +243,20 @@ def _from_data(data: dict[str, Any]) -> Diagnostic:
 
 class PreviewBuilder:
     """The build the live preview runs after each save: into the folder it is
-    given, without the search index, remembering what it can in memory (see
-    :mod:`generator.memo`), the replaced site among it (see :mod:`generator.output`).
-    A call raises like :func:`build`."""
+    given, without the search index, keeping the build state and the memo in
+    memory (see :mod:`generator.store`), the replaced site among it (see
+    :mod:`generator.output`). A call raises like :func:`build`."""
 
     def __init__(self, options: BuildOptions) -> None:
         self._options = dataclasses.replace(options, search=False)
-        self._memo = Memo(_memo_salt())
+        self._store = Store.in_memory()
+        self._memo = Memo()
+        self._out: Path | None = None
 
     def __call__(self, out: Path) -> list[Diagnostic]:
-        return list(build(dataclasses.replace(self._options, out=out), self._memo).warnings)
+        if out != self._out:  # the state describes the site in one folder
+            self._store, self._out = Store.in_memory(), out
+        return list(build(dataclasses.replace(self._options, out=out), self._store, memo=self._memo).warnings)
 
 
 def preview_builder(options: BuildOptions) -> PreviewBuilder:
@@ -275,20 +282,15 @@ def check_health(options: BuildOptions) -> tuple[list[Diagnostic], list[health.F
     return diagnostics.sorted(), health.findings(site) if not diagnostics.has_errors() else []
 
 
-def load_site(options: BuildOptions, diagnostics: Diagnostics, memo: Memo | None = None,
-              hashes: Mapping[str, str] | None = None) -> Site | None:
-    """Read, model and resolve: the briefing folder as a resolved :class:`Site`.
-    ``hashes`` (file path -> SHA-256, from the fingerprint) spare reading the
-    files whose results the ``memo`` holds."""
+def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
+    """Read, model and resolve the briefing from scratch (nothing is kept): the
+    resolved :class:`Site`, meaningful only when no error was reported."""
     # Reading and text analysis run in this process: on forked workers (measured at
     # 1,000 articles, 2 cores) pickling their results back cost more than the work
     # (load 0.88 s -> 1.58 s, resolve 0.80 s -> 1.36 s; again once records pickled
     # three times faster: load 0.80 s -> 0.91 s, resolve 0.80 s -> 0.82 s).
-    # Rendering, whose results are plain bytes, gains from workers (4.2 s -> 3.0 s).
-    content = load(options.paths, diagnostics, memo, hashes)
-    if content is None:
-        return None
-    return resolve(content, diagnostics, drafts=options.drafts, memo=memo)
+    result = update(options.paths, Store.in_memory(), None, diagnostics, drafts=options.drafts)
+    return None if result is None else result.site
 
 
 @contextlib.contextmanager
@@ -318,30 +320,35 @@ def _long_lived() -> Iterator[Callable[[], None]]:
 
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
-                memo: Memo | None = None, reusable: Mapping[str, str] | None = None,
-                progress: Progress = no_progress, data: dict[str, Any] | None = None,
+                store: Store | None = None, memo: Memo | None = None, changed: Changed | None = None,
+                reusable: Mapping[str, str] | None = None, progress: Progress = no_progress,
                 sink: output.Sink | None = None) -> dict[str, output.Placed]:
     """Make every file of the site and put it into ``sink`` (by default nowhere);
-    return where each went, by site path. A page made from exactly what the
-    unchanged file at its path in the current site was made from (``reusable``:
-    path -> digest; ``memo``: what pages were made from) is kept, not rendered.
-    ``changes`` adds the "What's new" page; ``options.report`` the health report.
-    ``data`` is the site's ``briefing_data``, if already made."""
+    return where each went, by site path. Only the pages ``changed`` reaches are
+    made again (see :mod:`generator.pages`); the others are kept from the
+    current site (``reusable``: its intact files, path -> digest), and ``store``
+    learns what each page was made from. ``changes`` adds the "What's new" page;
+    ``options.report`` the health report."""
+    store = store if store is not None else Store.in_memory()
     memo = memo if memo is not None else Memo()
     sink = sink if sink is not None else output.Discard()
     base_url = _base_url(site, options, diagnostics)
     templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
     env = render.environment(templates, cache=user_cache() / "templates")
     report = (health.findings(site), health.CHECKS) if options.report else None
-    pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
-                              memo=memo)
-    renderer = render.Renderer(env, pages, options.root, templates=render.template_keys(env, memo),
-                               known=memo.known("page"), reusable=reusable or {}, sink=sink,
-                               records=memo.known("reads"))
-    files = render.render_pages(renderer, diagnostics, jobs=options.jobs, memo=memo,
-                                progress=lambda done, total: progress("rendering pages", done, total))
-    files["data/briefing.json"] = sink.put_stream("data/briefing.json",
-                                                  briefing_json(site, drafts=options.drafts, data=data))
+    site_pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
+                                   memo=memo)
+    keys = render.template_keys(env, memo)
+    entries = changed_entries(changed, site) if changed is not None else None
+    plan = pages.plan(site_pages, entries, store, keys, reusable or {})
+    renderer = render.Renderer(env, site_pages, options.root, sink)
+    made = render.render_pages(renderer, plan.make, diagnostics, jobs=options.jobs,
+                               progress=lambda done, total: progress("rendering pages", done, total))
+    files = {r.path: r.placed for r in made if r.placed is not None}
+    for path, digest in plan.keep.items():
+        files[path] = sink.put(path, output.Kept(digest, unbuilt=True))
+    pages.remember(store, site_pages, keys, plan, made)
+    files["data/briefing.json"] = _briefing_json(site, options, store, entries, reusable or {}, sink)
     for path, source in templates.assets():
         files[path] = sink.put(path, source.read_bytes())
     if options.search and isinstance(sink, output.Staging):
@@ -350,18 +357,39 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         for path, content in search.index_site(sink.path, diagnostics).items():
             files[path] = sink.put(path, content)
     _add_static(options.paths, files, diagnostics, sink)
-    return files
+    return dict(sorted(files.items()))
+
+
+def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set[Entry] | None,
+                   reusable: Mapping[str, str], sink: output.Sink) -> output.Placed:
+    """``data/briefing.json``, its unchanged parts copied from the current site's
+    file when the state describes that file (see ``data.Splice``)."""
+    path = "data/briefing.json"
+    meta = store.table("meta")
+    old: PartMap | None = None if entries is None else meta.get("json")
+    if old is not None and reusable.get(path) != old.digest:
+        old = None  # not the file the state describes
+    changed = json_changes(entries) if entries is not None else (lambda _: True)
+    splice = Splice(site, drafts=options.drafts, old=old, changed=changed)
+    placed = sink.put_parts(path, splice, lambda: splice.map.digest if splice.map else "")
+    if splice.map is not None:
+        meta["json"] = splice.map
+    return placed
 
 
 # ---------------------------------------------------------------- publishing
 
-def _changes(current: dict[str, Any], where: Path, drafts: bool,
+def _changes(site: Site, where: Path, drafts: bool,
              diagnostics: Diagnostics) -> tuple[Changes, dict[str, Any] | None]:
     """What changed since the previous edition found at ``where`` (a pure read), and
-    that edition's data, which the new site carries along (``data/previous.json``).
-    ``current`` is the new site's ``briefing_data``."""
-    baseline = changes_mod.read_baseline(where, current["as_of"], drafts=drafts)
-    found, problems = changes_mod.compare(baseline.data, current)
+    that edition's data, which the new site carries along (``data/previous.json``)."""
+    baseline = changes_mod.read_baseline(where, site.briefing.as_of.isoformat(), drafts=drafts)
+    problems: list[str] = []
+    if baseline.data is None:
+        found = Changes()
+    else:
+        # Only with a baseline: the comparison reads every source, actor and claim.
+        found, problems = changes_mod.compare(baseline.data, briefing_data(site, drafts=drafts))
     for problem in (*baseline.problems, *problems):
         diagnostics.warning(Location(str(changes_mod.previous_files(where)[0])), problem)
     return found, dict(baseline.data) if baseline.data is not None else None

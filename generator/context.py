@@ -10,22 +10,20 @@ Because contexts are plain data, a page's output is a pure function of
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import operator
 import re
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from generator import __version__, urls, visuals
 from generator.changes import Changes
 from generator.health import Finding
 from generator.markdown import Markdown
-from generator.memo import Journal, Memo, digest
-from generator.model import Actor, Briefing, Citation, Claim, Site, Source, Span, Topic
-from generator.reads import Reads, ReadSet
+from generator.memo import Memo, digest
+from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
+from generator.reads import WHOLE, Entry, Views
+from generator.views import Head, SiteViews
 
 Context = dict[str, Any]
 
@@ -43,6 +41,9 @@ MAX_GRAPH_ACTORS = 40
 MAX_HOME_SOURCES = 30
 MAX_MATRIX_ACTORS = 25
 MAX_MATRIX_TOPICS = 12
+# A feed reader keeps what it has seen: the feed carries the newest articles,
+# not every one (4 MB, rewritten on every edit, at 10,000 articles).
+MAX_FEED_ENTRIES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +75,15 @@ class SitePages:
         self.changes = changes
         self.report = report
         self._builder = _Builder(site, base_url, noindex, changes, memo)
+        self._plan: list[PageKey] | None = None
 
     def plan(self) -> list[PageKey]:
         """Every page of the site, in a stable order."""
+        if self._plan is None:
+            self._plan = self._make_plan()
+        return self._plan
+
+    def _make_plan(self) -> list[PageKey]:
         site = self.site
         keys: list[PageKey] = [("home", ""), ("actor_index", ""), ("topic_index", ""), ("source_index", ""),
                                ("not_found", "")]
@@ -106,37 +113,28 @@ class SitePages:
         if kind == "whatsnew" and self.changes is not None:
             return b.whatsnew(self.changes)
         if kind == "report" and self.report is not None:
+            b.views.log.always = True  # made from the health findings, not from views
             return b.report(*self.report)
         if kind == "sitemap":
+            # The list of pages is a view of its own: the sitemap changes when
+            # pages come or go (see ``pages.plan_entries``).
+            b.views.log.entries[(WHOLE, "plan")] = None
             return b.sitemap([path_of(k) for k in self.plan() if path_of(k).endswith(".html")])
         page: Page = getattr(b, kind)()
         return page
 
-
-    def recorded(self, key: PageKey) -> tuple[Page, ReadSet | None]:
+    def recorded(self, key: PageKey) -> tuple[Page, tuple[Entry, ...] | None]:
         """The page for ``key`` and what it read of the site (see :mod:`generator.reads`);
-        None for a page that must always be built: it read a whole mapping, or it is
-        of a kind made from more than the site (:data:`RECORDED_KINDS`)."""
-        log = self._builder.reads.log
+        None for a page that must always be built (it is made from more than the site)."""
+        log = self._builder.views.log
         log.start()
         page = self.page(key)
-        return page, log.read_set() if key[0] in RECORDED_KINDS else None
+        return page, log.read_set()
 
-    def learned(self) -> Journal:
-        """What building pages computed and found in the memo since the last call
-        (see :meth:`Memo.take_journal`): Markdown conversions, the actor graph's layout."""
-        return self._builder.memo.take_journal()
-
-    def inputs(self, read_set: ReadSet, *more: object) -> bytes:
-        """A key for what a page with this read set is made from, as the site now
-        stands, with ``more`` (its template); equal keys mean equal contexts."""
-        return self._builder.reads.inputs(read_set, self._builder.settings, *more)
-
-
-RECORDED_KINDS = frozenset({"actor", "topic", "source"})
-"""The pages whose contexts are made from what they read of the site alone (the
-others are also made from the plan, the changes or the health findings). They
-are nearly all pages, and the only ones a large briefing has many of."""
+    @property
+    def settings(self) -> tuple[str, bool]:
+        """What every page depends on besides what it reads of the site."""
+        return self._builder.settings
 
 
 def path_of(key: PageKey) -> str:
@@ -167,111 +165,36 @@ def long_date(day: dt.date | None) -> str:
     return f"{day.day} {day:%B %Y}" if day else ""
 
 
-class _Head(NamedTuple):
-    """What a citation or a passage shows of its source."""
-
-    id: str
-    title: str
-    outlet: str
-    published: dt.date | None
-
-
-# A source's fields other than its blocks (which its text key stands for).
-_fields_but_blocks = operator.attrgetter(*(f.name for f in dataclasses.fields(Source) if f.name != "blocks"))
-
-
-class _SiteView:
-    """The resolved site as the page builders read it: each mapping logs the
-    entries a page reads (see :mod:`generator.reads`). What comes from an
-    article's text is versioned by the key of its text analysis."""
-
-    def __init__(self, site: Site, reads: Reads) -> None:
-        text = site.text_keys
-
-        def by_text(sid: str, value: object) -> bytes:
-            return text[sid]
-
-        def source_version(sid: str, source: Source) -> bytes:
-            return digest(text[sid], _fields_but_blocks(source))
-
-        self.sources = reads.mapping("sources", site.sources, source_version)
-        # What citations and passages show of a source: reading only this, a page
-        # that cites an article is not built again when its text or summary changes.
-        self.heads = reads.mapping("heads", {sid: _Head(s.id, s.title, s.outlet, s.published)
-                                             for sid, s in site.sources.items()})
-        self.actors = reads.mapping("actors", site.actors)
-        self.topics = reads.mapping("topics", site.topics)
-        # What a link to an actor or a topic shows, likewise.
-        self.actor_names = reads.mapping("actor_names", {aid: a.name for aid, a in site.actors.items()})
-        self.topic_heads = reads.mapping("topic_heads", {tid: (t.title, t.status) for tid, t in site.topics.items()})
-        self.mentions = reads.mapping("mentions", site.mentions, by_text)
-        self.passages = reads.mapping("passages", site.passages, by_text)
-        self.actor_mentions = reads.mapping("actor_mentions", site.actor_mentions)
-        self.topic_passages = reads.mapping("topic_passages", site.topic_passages)
-        self.claims_by_actor = reads.mapping("claims_by_actor", site.claims_by_actor)
-        self.claims_by_topic = reads.mapping("claims_by_topic", site.claims_by_topic)
-        self.co_mentions = reads.mapping("co_mentions", site.co_mentions)
-        b = site.briefing
-        # What every page shows of the briefing, apart from the rest of it: an
-        # edit to a key point then changes the pages that show key points only.
-        meta = {"title": b.title, "subtitle": b.subtitle, "as_of": b.as_of, "language": b.language,
-                "has_timeline": bool(b.events)}
-        self._whole = reads.mapping("site", {"briefing": b, "meta": meta})
-
-    @property
-    def briefing(self) -> Briefing:
-        return self._whole["briefing"]  # type: ignore[return-value]
-
-    @property
-    def meta(self) -> Mapping[str, Any]:
-        return self._whole["meta"]  # type: ignore[return-value]
-
-
 class _Builder:
-    """Builds contexts for one site; holds read-only lookups made once, and the
-    memo, which only ever learns results keyed by their inputs.
+    """Builds contexts for one site; holds the views it reads the site through,
+    and the memo, which only ever learns results keyed by their inputs.
 
-    The builder reads the site only through :class:`_SiteView` and the recorded
-    lookups below, so that what each page reads is known (``reads``). Its own
-    settings (``base_url``, ``noindex``) are part of every page's key."""
+    The builder reads the site only through :class:`views.SiteViews`, so that
+    what each page reads is known (``views.log``). Its own settings
+    (``base_url``, ``noindex``) are part of every page's record."""
 
     def __init__(self, site: Site, base_url: str, noindex: bool, changes: Changes | None = None,
                  memo: Memo | None = None) -> None:
-        self.reads = Reads()
-        self.site = _SiteView(site, self.reads)
+        self.views = Views()
+        self.site = SiteViews(site, self.views)
         self.memo = memo if memo is not None else Memo()
         self._changes = changes
         self.md = Markdown(self.memo)
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.noindex = noindex
-        members: dict[str, list[str]] = {aid: [] for aid in site.actors}
-        for actor in site.actors.values():
-            if actor.affiliation is not None:
-                members[actor.affiliation.id].append(actor.id)
-        positions_by_actor: dict[str, list[Claim]] = {aid: [] for aid in site.actors}
-        positions_by_topic: dict[str, list[Claim]] = {tid: [] for tid in site.topics}
-        for claim in site.claims:
-            if claim.kind == "position":
-                positions_by_actor[claim.actors[0].id].append(claim)
-                positions_by_topic[claim.topics[0].id].append(claim)
-        cited_by: dict[str, dict[int | None, tuple[str, ...]]] = {}
-        for (sid, n), keys in site.cited_by.items():
-            cited_by.setdefault(sid, {})[n] = keys
-        reads, text = self.reads, site.text_keys
-        self.claims = reads.mapping("claims", {c.key: c for c in site.claims})
-        self.members = reads.mapping("members", members)
-        self.positions_by_actor = reads.mapping("positions_by_actor", positions_by_actor)
-        self.positions_by_topic = reads.mapping("positions_by_topic", positions_by_topic)
-        self.texts = reads.mapping("texts", {sid: {b.n: b.text for b in s.blocks if b.n is not None}
-                                             for sid, s in site.sources.items()}, lambda sid, _: text[sid])
-        self.cited_by = reads.mapping("cited_by", cited_by)
-        self.cited_blocks = reads.mapping("cited_blocks", Counter(sid for sid, _ in site.cited_by))
+        self.claims = self.site.claims
+        self.members = self.site.members
+        self.positions_by_actor = self.site.positions_by_actor
+        self.positions_by_topic = self.site.positions_by_topic
+        self.texts = self.site.texts
+        self.cited_by = self.site.cited_by
+        self.cited_blocks = self.site.cited_blocks
 
     @property
     def changes(self) -> Changes | None:
-        """What changed since the previous edition: not versioned entry by entry, so
-        a page that reads it is always built."""
-        self.reads.log.whole = True
+        """What changed since the previous edition, read as a whole (the build
+        compares it with the last build's: see ``pages.plan``)."""
+        self.views.log.entries[(WHOLE, "changes")] = None
         return self._changes
 
     @property
@@ -339,7 +262,7 @@ class _Builder:
         source = self.site.heads[cite.source]
         quote = cite.quote
         if quote is None and cite.n is not None:
-            quote = self.texts[source.id][cite.n]
+            quote = self.texts[(source.id, cite.n)]
         return {
             "source": source.id,
             "n": cite.n,
@@ -400,7 +323,7 @@ class _Builder:
             runs.append(_plain_run(text[pos:]))
         return runs
 
-    def _passages(self, here: str, refs: Sequence[tuple[str, int]], found: Mapping[str, Mapping[int, tuple[Span, ...]]],
+    def _passages(self, here: str, refs: Sequence[tuple[str, int]], found: Mapping[tuple[str, int], tuple[Span, ...]],
                   owner: str, link_kind: str) -> list[dict[str, Any]]:
         """Passages grouped by source, each block with the owner's phrases marked."""
         groups: list[dict[str, Any]] = []
@@ -410,12 +333,12 @@ class _Builder:
                 groups.append({"source": sid, "title": source.title,
                                "url": urls.relative(here, urls.item_page("sources", sid)),
                                "passages": []})
-            text = self.texts[sid][n]
+            text = self.texts[(sid, n)]
             groups[-1]["passages"].append({
                 "n": n,
                 "url": urls.relative(here, urls.block_link(sid, n)),
                 "data": f"{sid}#p{n}",
-                "runs": self._runs(here, found[sid][n], text, link_kind, highlight=owner),
+                "runs": self._runs(here, found[(sid, n)], text, link_kind, highlight=owner),
             })
         return groups
 
@@ -431,8 +354,8 @@ class _Builder:
             watch=[self.md.inline(w) for w in b.watch],
             actors=[self._actor_row(here, a) for a in site.actors.values()],
             topics=[self._topic_row(here, t) for t in site.topics.values()],
-            sources=[self._source_row(here, s) for s in _by_date(site.sources.values())[:MAX_HOME_SOURCES]],
-            source_count=len(site.sources),
+            sources=[self._source_row(here, s.id) for s in _by_date(site.heads.values())[:MAX_HOME_SOURCES]],
+            source_count=len(site.heads),
             sources_url=urls.relative(here, urls.index_page("sources")),
             events=[self._claim(here, c) for c in b.events[-5:]],
             timeline_url=urls.relative(here, urls.TIMELINE),
@@ -453,12 +376,13 @@ class _Builder:
                 "sources": len({s for s, _ in refs}),
                 "claims": len(self.site.claims_by_topic.get(topic.id, ()))}
 
-    def _source_row(self, here: str, source: Source) -> dict[str, Any]:
+    def _source_row(self, here: str, sid: str) -> dict[str, Any]:
+        source = self.site.heads[sid]
         return {"id": source.id, "title": source.title, "outlet": source.outlet,
                 "published": source.published.isoformat() if source.published else "",
                 "published_long": long_date(source.published),
                 "url": urls.relative(here, urls.item_page("sources", source.id)),
-                "paragraphs": source.numbered,
+                "paragraphs": self.site.numbered[sid],
                 "cited": self.cited_blocks[source.id]}
 
     def actor_index(self) -> Page:
@@ -466,7 +390,7 @@ class _Builder:
         rows = [self._actor_row(here, a) for a in self.site.actors.values()]
         groups = [{"kind": k, "label": label + "s" if label != "Country" else "Countries",
                    "actors": [r for r in rows if r["kind"] == k]} for k, label in KIND_LABELS.items()]
-        return self._page(here, "actors.html", "Actors", f"The {len(rows)} actors of {self.site.briefing.title}.",
+        return self._page(here, "actors.html", "Actors", f"The {len(rows)} actors of {self.site.meta['title']}.",
                           [("Briefing", urls.HOME)], groups=[g for g in groups if g["actors"]], count=len(rows),
                           graph=self._graph(here))
 
@@ -474,12 +398,12 @@ class _Builder:
         here = urls.index_page("topics")
         rows = [{**self._topic_row(here, t), "summary_html": self.md.block(t.summary)}
                 for t in self.site.topics.values()]
-        return self._page(here, "topics.html", "Topics", f"The {len(rows)} topics of {self.site.briefing.title}.",
+        return self._page(here, "topics.html", "Topics", f"The {len(rows)} topics of {self.site.meta['title']}.",
                           [("Briefing", urls.HOME)], topics=rows)
 
     def source_index(self) -> Page:
         here = urls.index_page("sources")
-        rows = [self._source_row(here, s) for s in _by_date(self.site.sources.values())]
+        rows = [self._source_row(here, s.id) for s in _by_date(self.site.heads.values())]
         return self._page(here, "sources.html", "Sources", f"The {len(rows)} articles this briefing cites.",
                           [("Briefing", urls.HOME)], sources=rows)
 
@@ -492,7 +416,7 @@ class _Builder:
 
     def search(self) -> Page:
         here = urls.SEARCH
-        what = f"Search the actors, topics, claims and articles of {self.site.briefing.title}."
+        what = f"Search the actors, topics, claims and articles of {self.site.meta['title']}."
         return self._page(here, "search.html", "Search", what,
                           [("Briefing", urls.HOME)],
                           script_url=urls.relative(here, f"{urls.ASSETS}/search.js"),
@@ -505,7 +429,7 @@ class _Builder:
         """The events (above the axis) and the articles' publication days (below)."""
         site = self.site
         events = site.briefing.events
-        sources = [s for s in _by_date(site.sources.values()) if s.published][::-1]
+        sources = [s for s in _by_date(site.heads.values()) if s.published][::-1]
         items = ([(c.key, c.date, "event") for c in events if c.date]
                  + [(s.id, s.published, "source") for s in sources if s.published])
         if not events:
@@ -636,7 +560,7 @@ class _Builder:
             claims=[self._claim(here, self.claims[k])
                     for k in site.claims_by_actor.get(actor.id, ())[:MAX_CLAIMS_PER_PAGE]],
             claim_count=len(site.claims_by_actor.get(actor.id, ())),
-            passages=self._passages(here, refs, site.mentions, actor.id, "actors"),
+            passages=self._passages(here, refs, site.block_mentions, actor.id, "actors"),
             mention_count=len(refs),
             source_count=len({s for s, _ in refs}),
             passages_shown=min(len(refs), MAX_PASSAGES_PER_PAGE),
@@ -663,7 +587,7 @@ class _Builder:
             positions=positions,
             open_questions=[self.md.inline(q) for q in topic.open_questions],
             related=[self._topic_link(here, r.id) for r in topic.related],
-            passages=self._passages(here, refs, site.passages, topic.id, "topics"),
+            passages=self._passages(here, refs, site.block_passages, topic.id, "topics"),
             passage_count=len(refs),
             source_count=len({s for s, _ in refs}),
             passages_shown=min(len(refs), MAX_PASSAGES_PER_PAGE),
@@ -678,7 +602,7 @@ class _Builder:
         return self._page(
             here, "source.html", source.title, self.md.plain(source.summary) or source.title,
             [("Briefing", urls.HOME), ("Sources", urls.index_page("sources"))],
-            source=self._source_row(here, source) | {
+            source=self._source_row(here, source.id) | {
                 "summary_html": self.md.block(source.summary), "link": source.url, "file": source.file},
             key_points=[self._claim(here, c) for c in source.key_points],
             whole_cited_by=self._cited_by(here, source.id, None),
@@ -721,14 +645,14 @@ class _Builder:
             {"loc": self._absolute(p) or p.removesuffix("index.html") or "./"} for p in paths
             if p not in (urls.NOT_FOUND, urls.SEARCH, urls.REPORT)]
         return self._page("sitemap.xml", "sitemap.xml", "Sitemap", "", [], entries=entries,
-                          lastmod=self.site.briefing.as_of.isoformat())
+                          lastmod=self.site.meta["as_of"].isoformat())
 
     def feed(self) -> Page:
         here = "feed.xml"
-        b = self.site.briefing
+        b = _Meta(**self.site.meta)
         feed_id = self._absolute(urls.HOME) or f"urn:briefing:{_slug(b.title)}"
         entries = []
-        for source in _by_date(self.site.sources.values()):
+        for source in _by_date(self.site.heads.values())[:MAX_FEED_ENTRIES]:
             path = urls.item_page("sources", source.id)
             updated = source.published or b.as_of
             entries.append({
@@ -736,7 +660,7 @@ class _Builder:
                 "id": self._absolute(path) or f"{feed_id}:sources:{source.id}",
                 "link": self._absolute(path) or urls.relative(here, path),
                 "updated": f"{updated.isoformat()}T00:00:00Z",
-                "summary": self.md.plain(source.summary),
+                "summary": self.md.plain(self.site.summaries[source.id]),
             })
         return self._page(here, "feed.xml", b.title, "", [], feed_id=feed_id,
                           updated=f"{b.as_of.isoformat()}T00:00:00Z", entries=entries,
@@ -807,11 +731,22 @@ class _Builder:
 
 
 
+@dataclass(frozen=True, slots=True)
+class _Meta:
+    """:func:`views.meta` as attributes."""
+
+    title: str
+    subtitle: str
+    as_of: dt.date
+    language: str
+    has_timeline: bool
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _short_source(source: Source | _Head) -> str:
+def _short_source(source: Head) -> str:
     """What a citation chip shows before the paragraph number: the outlet, else
     the day of publication, else the start of the title."""
     if source.outlet:
@@ -825,7 +760,7 @@ def _plain_run(text: str) -> dict[str, Any]:
     return {"text": text, "owner": None, "mark": False, "url": None}
 
 
-def _by_date(sources: Sequence[Source] | Any) -> list[Source]:
+def _by_date(sources: Iterable[Head]) -> list[Head]:
     """Newest first; undated last; ties by id."""
     return sorted(sources, key=lambda s: (s.published is None, -(s.published or dt.date.min).toordinal(), s.id))
 

@@ -1,25 +1,24 @@
-"""The read and model stages: a briefing folder -> :class:`Content`.
+"""The read and model stages for one file: bytes -> a record, or an article's blocks.
 
-Reads every file once, safely (size limits, UTF-8 with a located error, no
-binary files, no symlinks out of the folder), parses the YAML into located
-nodes, checks it against the schema and reads each article into blocks. Every
-problem goes into ``Diagnostics``; nothing here raises for bad input.
+Files are read safely (size limits, UTF-8 with a located error, no binary
+files, no symlinks out of the folder); YAML is parsed into located nodes and
+checked against the schema; articles are read into blocks. Every problem goes
+into ``Diagnostics``; nothing here raises for bad input. Which files are read
+in a build is :mod:`generator.update`'s business.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from generator import fields, reader, schema
-from generator.errors import Diagnostic, Diagnostics, Location, did_you_mean
-from generator.memo import Memo, digest
-from generator.model import Block, Content, Source
+from generator import fields, reader
+from generator.errors import Diagnostic, Diagnostics, Location
+from generator.model import Block
 from generator.yamlload import Node, load_yaml
 
 T = TypeVar("T")
@@ -69,114 +68,48 @@ class BriefingPaths:
             return path.as_posix()
 
 
-def load(paths: BriefingPaths, diagnostics: Diagnostics, memo: Memo | None = None,
-         hashes: Mapping[str, str] | None = None) -> Content | None:
-    """Read a whole briefing folder. Returns None when ``briefing.yaml`` cannot be
-    used at all; otherwise every readable record, drafts included.
-
-    With a ``memo``, a file whose path and bytes are those of an earlier build is
-    not parsed again: its record (and the problems found in it) are remembered.
-    ``hashes`` (path -> SHA-256 of the file, as the fingerprint found it) spare
-    reading such files at all."""
-    memo = memo if memo is not None else Memo()
-    reading = _Reading(paths, memo, hashes or {})
-    briefing_file = paths.content / "briefing.yaml"
-    if not briefing_file.is_file():
-        where = Location(paths.rel(briefing_file))
-        if not paths.content.is_dir():
-            diagnostics.error(where, f"{paths.root} is not a briefing folder: it has no content/"
-                                     " folder (start one with 'briefing new DIR', or pass --root)")
-        else:
-            diagnostics.error(where, "content/briefing.yaml is missing; create it with at least"
-                                     " 'title' and 'as_of'")
-        return None
-    readable, node = _read_yaml(paths, briefing_file, diagnostics)
-    briefing = (schema.read_briefing(node, Location(paths.rel(briefing_file)), diagnostics)
-                if readable else None)
-    sources = _read_kind(reading, "sources", schema.read_source, diagnostics)
-    actors = _read_kind(reading, "actors", schema.read_actor, diagnostics)
-    topics = _read_kind(reading, "topics", schema.read_topic, diagnostics)
-    drop = reader.compile_drop(briefing.drop if briefing else ())
-    sources = _read_articles(reading, sources, drop, diagnostics)
-    if briefing is None:
-        return None
-    return Content(briefing=briefing, sources=sources, actors=actors, topics=topics)
-
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    """Reading files through the memo: a file's result is keyed by its path and
-    the SHA-256 of its bytes. When the fingerprint already hashed the file, a
-    remembered result is found without reading it; otherwise the file is read
-    and hashed here (never trusting the fingerprint's hash for what is read, as
-    the file may have been saved since)."""
-
-    paths: BriefingPaths
-    memo: Memo
-    hashes: Mapping[str, str]
-
-    def result(self, kind: str, path: Path, limit: int, diagnostics: Diagnostics,
-               compute: Callable[[bytes], tuple[T, list[Diagnostic]]]) -> tuple[T, list[Diagnostic]] | None:
-        """``compute(bytes)`` for the file, remembered; None if it cannot be read."""
-        rel = self.paths.rel(path)
-        known = self.hashes.get(str(path))
-        if known is not None and self.memo.peek(kind, key := digest(rel, known)) is not None:
-            found: tuple[T, list[Diagnostic]] = self.memo.get(kind, key, lambda: compute(b""))
-            return found
-        data = read_bytes(self.paths, path, limit, diagnostics)
-        if data is None:
-            return None
-        return self.memo.get(kind, digest(rel, hashlib.sha256(data).hexdigest()), lambda: compute(data))
-
-
-def _read_kind(
-    reading: _Reading,
-    kind: str,
-    read: Callable[[Node | None, str, Location, Diagnostics], T | None],
-    diagnostics: Diagnostics,
-) -> dict[str, T]:
-    paths = reading.paths
-    records: dict[str, T] = {}
-    for path in _files(paths, paths.content / kind, diagnostics):
-        record = _read_record(reading, kind, read, path, diagnostics)
-        if record is not None:
-            records[path.stem] = record
-    return dict(sorted(records.items()))
-
-
-def _read_record(
-    reading: _Reading,
-    kind: str,
-    read: Callable[[Node | None, str, Location, Diagnostics], T | None],
-    path: Path,
-    diagnostics: Diagnostics,
-) -> T | None:
-    """One content file as a record, or None (with its problems reported)."""
-    paths = reading.paths
+def check_name(paths: BriefingPaths, kind: str, path: Path, diagnostics: Diagnostics) -> bool:
+    """Whether ``path`` in ``content/<kind>/`` is named as a content file must be
+    (``<id>.yaml``); a problem with its name is reported."""
     where = Location(paths.rel(path))
     if path.suffix == ".yml":
         diagnostics.error(where, f"rename to '{path.stem}.yaml': content files end in .yaml")
-        return None
+        return False
     if path.suffix != ".yaml":
         diagnostics.warning(where, f"ignored: content/{kind}/ holds only .yaml files")
-        return None
+        return False
     problem = fields.id_problem(path.stem)
     if problem:
         diagnostics.error(where, f"bad file name: {problem}")
-        return None
-    def parse(data: bytes) -> tuple[T | None, list[Diagnostic]]:
-        found = Diagnostics()
-        readable, node = _parse_yaml(paths, path, data, found)
-        return (read(node, path.stem, where, found) if readable else None), found.items
-
-    result = reading.result("record", path, MAX_YAML_BYTES, diagnostics, parse)
-    if result is None:
-        return None
-    diagnostics.extend(result[1])
-    return result[0]
+        return False
+    return True
 
 
-def _files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
+def parse_record(paths: BriefingPaths, path: Path, data: bytes,
+                 read: Callable[[Node | None, str, Location, Diagnostics], T | None]
+                 ) -> tuple[T | None, list[Diagnostic]]:
+    """A content file's bytes as a record (``read`` is its kind's schema reader),
+    and the problems found in it."""
+    found = Diagnostics()
+    readable, node = parse_yaml(paths, path, data, found)
+    record = read(node, path.stem, Location(paths.rel(path)), found) if readable else None
+    return record, found.items
+
+
+def parse_article(paths: BriefingPaths, path: Path, data: bytes,
+                  drop: Sequence[re.Pattern[str]]) -> tuple[tuple[Block, ...] | None, list[Diagnostic]]:
+    """An article's bytes as blocks (None if it cannot be decoded), and the problems found in it."""
+    found = Diagnostics()
+    text = decode(paths, path, data, found)
+    if text is None:
+        return None, found.items
+    blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
+    if not any(b.n is not None for b in blocks):
+        found.warning(Location(paths.rel(path)), "the article has no paragraphs")
+    return tuple(blocks), found.items
+
+
+def files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
     """The regular files directly in ``folder``, sorted, skipping editor litter."""
     if not folder.is_dir():
         return []
@@ -258,84 +191,15 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, column
 
 
-def _read_yaml(
-    paths: BriefingPaths, path: Path, diagnostics: Diagnostics
-) -> tuple[bool, Node | None]:
-    """(readable, root node). A file that could not be read or parsed is not
-    readable (its error is reported); an empty one is readable, with no node,
-    so that the schema can say what it needs."""
-    data = read_bytes(paths, path, MAX_YAML_BYTES, diagnostics)
-    return (False, None) if data is None else _parse_yaml(paths, path, data, diagnostics)
-
-
-def _parse_yaml(
+def parse_yaml(
     paths: BriefingPaths, path: Path, data: bytes, diagnostics: Diagnostics
 ) -> tuple[bool, Node | None]:
+    """(readable, root node). A file that could not be decoded or parsed is not
+    readable (its error is reported); an empty one is readable, with no node,
+    so that the schema can say what it needs."""
     errors = len(diagnostics.errors)
     text = decode(paths, path, data, diagnostics)
     if text is None:
         return False, None
     node = load_yaml(text.removeprefix("\ufeff"), paths.rel(path), diagnostics)
     return node is not None or len(diagnostics.errors) == errors, node
-
-
-def _read_articles(
-    reading: _Reading,
-    sources: dict[str, Source],
-    drop: Sequence[re.Pattern[str]],
-    diagnostics: Diagnostics,
-) -> dict[str, Source]:
-    """Each source with its article's blocks; warns about seeds no source names."""
-    paths = reading.paths
-    seeds = {p.name: p for p in _files(paths, paths.seeds, diagnostics)}
-    named: dict[str, str] = {}
-    todo: list[tuple[Source, Path]] = []
-    for sid, source in sources.items():
-        if source.file in named:
-            diagnostics.error(source.at, f"file '{source.file}' is already the article of source"
-                                         f" '{named[source.file]}'; each article has one summary")
-            continue
-        named[source.file] = sid
-        path = seeds.get(source.file)
-        if path is None:
-            diagnostics.error(source.at, f"article 'seeds/{source.file}' not found"
-                                         f"{did_you_mean(source.file, seeds)}")
-            continue
-        todo.append((source, path))
-
-    out: dict[str, Source] = {}
-    for source, path in todo:
-        read = _with_article(reading, source, path, drop, diagnostics)
-        if read is not None:
-            out[read.id] = read
-    for name, path in seeds.items():
-        if name not in named and path.suffix in (".txt", ".md"):
-            diagnostics.warning(Location(paths.rel(path)), "no source names this article, so it is"
-                                                           " not published; add content/sources/"
-                                                           f"<id>.yaml with 'file: {name}'")
-    return out
-
-
-def _with_article(reading: _Reading, source: Source, path: Path, drop: Sequence[re.Pattern[str]],
-                  diagnostics: Diagnostics) -> Source | None:
-    """The source with its article read into blocks, or None if it cannot be read."""
-    paths = reading.paths
-
-    def blocks_of(data: bytes) -> tuple[tuple[Block, ...] | None, list[Diagnostic]]:
-        found = Diagnostics()
-        text = decode(paths, path, data, found)
-        if text is None:
-            return None, found.items
-        blocks = reader.read_markdown(text) if path.suffix == ".md" else reader.read_txt(text, drop)
-        if not any(b.n is not None for b in blocks):
-            found.warning(Location(paths.rel(path)), "the article has no paragraphs")
-        return tuple(blocks), found.items
-
-    # The drop patterns shape the blocks, so they are part of what is remembered.
-    kind = "article:" + digest([p.pattern for p in drop]).hex()
-    result = reading.result(kind, path, MAX_ARTICLE_BYTES, diagnostics, blocks_of)
-    if result is None:
-        return None
-    blocks, found = result
-    diagnostics.extend(found)
-    return None if blocks is None else replace(source, blocks=blocks)

@@ -86,12 +86,22 @@ class PhraseMatcher:
 
     __slots__ = ("_ignore_case", "_owners", "_pattern")
 
-    def __init__(self, pairs: Iterable[tuple[str, str]], *, ignore_case: bool = False) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]], *, ignore_case: bool = False,
+                 within: Iterable[str] | None = None) -> None:
+        """``within``: the only texts this matcher will be asked about. The phrases
+        that occur nowhere in them are left out of its regex, which finds the same
+        spans in those texts: a phrase that does not occur cannot match, and the
+        others' leftmost-longest choice never depends on it. A few hundred
+        phrases take 0.1 s to compile; the few that a handful of edited articles
+        hold, a millisecond."""
         owners: dict[str, set[str]] = {}
         for phrase, owner in pairs:
             form = _phrase_form(phrase, ignore_case)
             if form:
                 owners.setdefault(form, set()).add(owner)
+        if within is not None:
+            texts = [_match_form(text, ignore_case) for text in within]
+            owners = {form: ids for form, ids in owners.items() if any(form in text for text in texts)}
         self._ignore_case = ignore_case
         self._owners: Mapping[str, tuple[str, ...]] = MappingProxyType(
             {form: tuple(sorted(ids)) for form, ids in owners.items()}

@@ -10,9 +10,9 @@ the site holds ``actors: Mapping[id, Actor]``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from generator.errors import Location
 from generator.frozen import pickled_by_fields
@@ -196,43 +196,86 @@ class Topic:
     """Where each keyword is written, parallel to :attr:`keywords`."""
 
 
-@dataclass(frozen=True, slots=True)
-class Content:
-    """Everything the ``model`` stage read, drafts included, before resolution."""
-
-    briefing: Briefing
-    sources: Mapping[str, Source]
-    actors: Mapping[str, Actor]
-    topics: Mapping[str, Topic]
-
-
 BlockRef = tuple[str, int]
 """A numbered block: (source id, block number)."""
+
+
+class SourceHead(NamedTuple):
+    """What lists of sources show of one: small enough to keep for every source."""
+
+    id: str
+    title: str
+    outlet: str
+    published: dt.date | None
+    numbered: int
+    """How many numbered blocks its article has."""
+
+
+def source_head(source: Source) -> SourceHead:
+    return SourceHead(source.id, source.title, source.outlet, source.published, source.numbered)
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
     """The resolved briefing: only what is published, every reference checked.
 
-    Mappings are sorted by id. ``mentions[source][n]`` and ``passages[source][n]``
-    are the actor mentions and topic-keyword hits in numbered block ``n``; the
-    ``*_by_*`` indexes are computed once here so that rendering looks nothing up.
+    Mappings are by id, sorted. ``mentions[source][n]`` and ``passages[source][n]``
+    are the actor mentions and topic-keyword hits in numbered block ``n``;
+    ``cited_by[source][n]`` the keys of the claims citing block ``n`` (``None``:
+    the source as a whole). The other indexes are computed once, when the site
+    is made (see :mod:`generator.indexes`), so that rendering looks nothing up.
+    The mappings may read what they hold lazily from the last build's state
+    (see :mod:`generator.update`); they never change.
     """
 
     briefing: Briefing
     sources: Mapping[str, Source]
+    heads: Mapping[str, SourceHead]
+    """What lists show of each source (without reading the source)."""
     actors: Mapping[str, Actor]
     topics: Mapping[str, Topic]
-    claims: tuple[Claim, ...]
+    positions: Mapping[str, tuple[Claim, ...]]
+    """Each actor's positions, as claims."""
     mentions: Mapping[str, Mapping[int, tuple[Span, ...]]]
     passages: Mapping[str, Mapping[int, tuple[Span, ...]]]
     actor_mentions: Mapping[str, tuple[BlockRef, ...]]
     topic_passages: Mapping[str, tuple[BlockRef, ...]]
-    cited_by: Mapping[tuple[str, int | None], tuple[str, ...]]
+    cited_by: Mapping[str, Mapping[int | None, tuple[str, ...]]]
+    cited_counts: Mapping[str, int]
+    """For each cited source, how many of its blocks (or itself as a whole) are cited."""
     claims_by_actor: Mapping[str, tuple[str, ...]]
+    """Keys of the claims (not positions) that name each actor, in claim order."""
     claims_by_topic: Mapping[str, tuple[str, ...]]
     co_mentions: Mapping[str, tuple[tuple[str, int], ...]]
+    members: Mapping[str, tuple[str, ...]]
+    """The actors affiliated with each actor."""
+    positions_by_topic: Mapping[str, tuple[Claim, ...]]
     text_keys: Mapping[str, bytes] = field(default_factory=dict)
-    """For each source, the key its text analysis is remembered by: a digest of
-    its blocks and of every actor's and topic's phrases. Whatever comes from the
+    """For each source, the key its text analysis is known by: a digest of its
+    blocks and of every actor's and topic's phrases. Whatever comes from the
     text (its blocks, ``mentions``, ``passages``) is the same while it is."""
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        """Every claim, in the site's order: the briefing's key points and events,
+        then each source's, each topic's key points, each actor's positions."""
+        b = self.briefing
+        return (*b.key_points, *b.events,
+                *(c for s in self.sources.values() for c in s.key_points),
+                *(c for t in self.topics.values() for c in t.key_points),
+                *(c for aid in self.actors for c in self.positions.get(aid, ())))
+
+    def claim(self, key: str) -> Claim | None:
+        """The claim with this key, or None."""
+        kind, _, rest = key.partition("/")
+        if kind == "briefing" or key.startswith("event-"):
+            claims: Iterable[Claim] = (*self.briefing.key_points, *self.briefing.events)
+        elif kind == "source" and (source := self.sources.get(rest.split("/", 1)[0])) is not None:
+            claims = source.key_points
+        elif kind == "topic" and (topic := self.topics.get(rest.split("/", 1)[0])) is not None:
+            claims = topic.key_points
+        elif kind == "actor":
+            claims = self.positions.get(rest.split("/", 1)[0], ())
+        else:
+            return None
+        return next((c for c in claims if c.key == key), None)

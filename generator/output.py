@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from generator.data import Copy
 from generator.errors import OutputError
 
 MARKER = ".briefing-site"
@@ -156,6 +157,36 @@ class Staging:
         is hard-linked from the current site instead. Raises :class:`OutputError`."""
         with self._writing():
             return self._put_stream(rel, pieces)
+
+    def put_parts(self, rel: str, parts: Iterable[bytes | Copy], digest: Callable[[], str]) -> Placed:
+        """Place the file ``rel`` made of ``parts``: bytes, and ranges copied from
+        the current site's file at the same path (in the kernel, where the system
+        can). ``digest()``, called once the parts are written, names the content
+        instead of its SHA-256 (see ``data.PartMap``). Like :meth:`put`, an
+        unchanged file is hard-linked from the current site. Raises :class:`OutputError`."""
+        with self._writing():
+            self._folder(posixpath.dirname(rel))
+            part = f"{rel}.part"
+            with self._open(part) as f, contextlib.ExitStack() as stack:
+                source: BinaryIO | None = None
+                for piece in parts:
+                    if isinstance(piece, bytes):
+                        f.write(piece)
+                        continue
+                    if source is None:
+                        source = stack.enter_context(open(os.path.join(self._current, rel), "rb"))
+                    f.flush()
+                    _copy_range(source, f, piece.offset, piece.length)
+            name = digest()
+            if self._in_place(rel, name) or (self.previous.get(rel) == name and self._link(rel)):
+                path, at = self._at(part)
+                os.unlink(path, **at)
+                return Placed(name, written=False)
+            if self._fd is not None:
+                os.rename(part, rel, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+            else:
+                os.rename(os.path.join(self.path, part), os.path.join(self.path, rel))
+            return Placed(name, written=True)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -310,6 +341,30 @@ class Staging:
             return False
 
 
+def _copy_range(source: BinaryIO, target: BinaryIO, offset: int, length: int) -> None:
+    """Copy ``length`` bytes at ``offset`` of ``source`` to the end of ``target``."""
+    done = 0
+    if hasattr(os, "copy_file_range"):
+        try:
+            while done < length:
+                n = os.copy_file_range(source.fileno(), target.fileno(), length - done, offset + done)
+                if n == 0:
+                    raise OSError(errno.EIO, "the file to copy from is shorter than its record")
+                done += n
+            target.seek(0, os.SEEK_END)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+    source.seek(offset + done)
+    while done < length:
+        chunk = source.read(min(length - done, 1 << 20))
+        if not chunk:
+            raise OSError(errno.EIO, "the file to copy from is shorter than its record")
+        target.write(chunk)
+        done += len(chunk)
+
+
 class Discard:
     """Where a build that writes nothing (``briefing check``) puts its files."""
 
@@ -320,6 +375,11 @@ class Discard:
     def put_stream(self, rel: str, pieces: Iterable[bytes]) -> Placed:
         for _ in pieces:
             pass  # made, as a build would make them, so that check finds the same errors
+        return Placed("", written=False)
+
+    def put_parts(self, rel: str, parts: Iterable[bytes | Copy], digest: Callable[[], str]) -> Placed:
+        for _ in parts:
+            pass
         return Placed("", written=False)
 
 

@@ -9,7 +9,7 @@ the built-in ones, so a user overrides a template by giving a file its name.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -19,10 +19,10 @@ import jinja2.meta
 
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
-from generator.memo import Journal, Memo, digest
-from generator.output import Discard, Kept, Placed, Sink
+from generator.memo import Memo, digest
+from generator.output import Discard, Placed, Sink
 from generator.parallel import fork_map
-from generator.reads import Record
+from generator.reads import pack
 
 
 def builtin_templates() -> Path:
@@ -146,79 +146,37 @@ _CHUNK = 32
 _PROGRESS_EVERY = 50
 
 class RenderResult(NamedTuple):
+    key: PageKey
     path: str
     template: str
     placed: Placed | None
     """The page as put into the site; None on a template error."""
     error: Diagnostic | None
-    key: bytes = b""
-    """The digest of what the page is made from (templates and context)."""
-    record: Record | None = None
-    """What the page read, for the next build (see :mod:`generator.reads`)."""
-    learned: Journal | None = None
-    """What building the page computed and found in the memo (see :meth:`SitePages.learned`)."""
-
-
-def record_key(key: PageKey) -> bytes:
-    """A page's key in the memo's ``"reads"`` records."""
-    return f"{key[0]}\0{key[1]}".encode()
+    reads: bytes | None = None
+    """What the page read of the site (see :mod:`generator.reads`), packed; None
+    for a page that is always built."""
 
 
 @dataclass(frozen=True, slots=True)
 class Renderer:
     """Everything needed to render any page of one site: a pure function of the
-    page key, so it can run in any process.
-
-    A page whose templates and context are those of a page the previous build
-    rendered into the file that is still at its path (``known`` maps what pages
-    were made from to the digest of their bytes, ``reusable`` the site's intact
-    files to theirs) is not rendered again: the file is kept. When what the page
-    read of the site has the versions it had then (``records``, by
-    :func:`record_key`), its context is not even built."""
+    page key, so it can run in any process."""
 
     env: jinja2.Environment
     pages: SitePages
     root: Path
-    templates: Mapping[str, bytes] = field(default_factory=dict)
-    """Each template's key (see :func:`template_keys`)."""
-    known: Mapping[bytes, str] = field(default_factory=dict)
-    reusable: Mapping[str, str] = field(default_factory=dict)
     sink: Sink = field(default_factory=Discard)
     """Where rendered pages go: the new site's staging folder, or nowhere (``check``)."""
-    records: Mapping[bytes, Record] = field(default_factory=dict)
 
     def render(self, key: PageKey) -> RenderResult:
         """Render one page and put it into ``sink`` (in whichever process runs this)."""
-        prior = self.records.get(record_key(key))
-        if prior is not None:
-            template = self.templates.get(prior.template, b"")
-            if self.pages.inputs(prior.read_set, template, prior.template) == prior.inputs:
-                # The record goes back unchanged: not sent back (the parent has it).
-                kept = self._kept(prior.path, prior.template, prior.made_from, None, unbuilt=True)
-                if kept is not None:
-                    return kept
         page, read_set = self.pages.recorded(key)
-        template = self.templates.get(page.template, b"")
-        made_from = digest(template, page.template, page.context)
-        record = None if read_set is None else Record.of(
-            page.path, page.template, read_set, self.pages.inputs(read_set, template, page.template), made_from)
-        learned = self.pages.learned()
-        kept = self._kept(page.path, page.template, made_from, record)
-        if kept is not None:
-            return kept._replace(learned=learned)
         text, error = _render(self.env, page, self.root)
         if error is not None:
-            return RenderResult(page.path, page.template, None, error)
+            return RenderResult(key, page.path, page.template, None, error)
         placed = self.sink.put(page.path, text.encode("utf-8"))
-        return RenderResult(page.path, page.template, placed, None, made_from, record, learned)
-
-    def _kept(self, path: str, template: str, made_from: bytes, record: Record | None, *,
-              unbuilt: bool = False) -> RenderResult | None:
-        """The page kept as it is, if it was made from ``made_from`` and its file is intact."""
-        done = self.known.get(made_from)
-        if done is None or self.reusable.get(path) != done:
-            return None
-        return RenderResult(path, template, self.sink.put(path, Kept(done, unbuilt)), None, made_from, record)
+        return RenderResult(key, page.path, page.template, placed, None,
+                            None if read_set is None else pack(read_set))
 
 
 def render_page(env: jinja2.Environment, page: Page, root: Path, diagnostics: Diagnostics) -> str:
@@ -243,19 +201,15 @@ def _render(env: jinja2.Environment, page: Page, root: Path) -> tuple[str, Diagn
         return "", _error(exc, page.template, root, message)
 
 
-def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1, memo: Memo | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Placed]:
-    """Render every page into the renderer's sink, across ``jobs`` processes for
-    large sites; return where each went. The result does not depend on ``jobs``.
-    A template error is reported once per template, with its file and line, and
-    its pages are left out. The ``memo`` learns what each page was made from and
-    the digest of its bytes (see :class:`Renderer`). ``progress`` is told (pages
-    done, pages) now and then."""
-    keys = renderer.pages.plan()
-    renderer.pages.learned()  # only what pages compute from here on is sent back
+def render_pages(renderer: Renderer, keys: Sequence[PageKey], diagnostics: Diagnostics, *, jobs: int = 1,
+                 progress: Callable[[int, int], None] | None = None) -> list[RenderResult]:
+    """Render the pages of ``keys`` into the renderer's sink, across ``jobs``
+    processes for many pages; the result does not depend on ``jobs``. A template
+    error is reported once per template, with its file and line, and its pages
+    are left out. ``progress`` is told (pages done, pages) now and then."""
     failed: set[str] = set()
-    out: dict[str, Placed] = {}
-    for done, result in enumerate(_results(renderer, keys, jobs), 1):
+    out: list[RenderResult] = []
+    for done, result in enumerate(_results(renderer, list(keys), jobs), 1):
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == len(keys)):
             progress(done, len(keys))
         if result.error is not None:
@@ -263,15 +217,7 @@ def render_pages(renderer: Renderer, diagnostics: Diagnostics, *, jobs: int = 1,
                 diagnostics.items.append(result.error)
             failed.add(result.template)
         elif result.placed is not None:
-            out[result.path] = result.placed
-            if memo is not None and result.learned is not None:
-                memo.replay(result.learned)
-            if memo is not None and result.key and result.placed.digest:
-                memo.put("page", result.key, result.placed.digest)
-                key = record_key(keys[done - 1])
-                record = result.record if not result.placed.unbuilt else renderer.records.get(key)
-                if record is not None:
-                    memo.put("reads", key, record)
+            out.append(result)
     return out
 
 
@@ -279,7 +225,9 @@ def _results(renderer: Renderer, keys: list[PageKey], jobs: int) -> Iterator[Ren
     if jobs > 1 and len(keys) >= PARALLEL_MIN_PAGES:
         # Compile every template once, before the workers fork (not each worker
         # on its own). One that does not compile is reported by its pages.
-        for name in renderer.templates:
+        loader = renderer.env.loader
+        assert loader is not None
+        for name in (n for n in loader.list_templates() if not n.startswith("assets/")):
             try:
                 renderer.env.get_template(name)
             except jinja2.TemplateError:

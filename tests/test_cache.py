@@ -1,11 +1,11 @@
 """The build's caches never serve a stale site.
 
 Three caches exist: a rebuild whose inputs hash to the fingerprint of the site
-in place does nothing; a rebuild that does run remembers the results of its pure
-steps (``generator.memo``: parsed files, text analysis, Markdown, the graph
-layout, and what each page was made from), so a page made from exactly what its
-file in the site was made from is not rendered again; and every file whose
-bytes did not change is kept (hard-linked). For an edit to each kind of input,
+in place does nothing; a rebuild that does run starts from the state of the
+last good build (``generator.store``: every unit as read and resolved, the
+indexes, what each page read), does again only what the changed files reach,
+and builds again only the pages that read something that changed; and every
+file whose bytes did not change is kept (hard-linked). For an edit to each kind of input,
 the rebuilt site must equal a cold build of the edited briefing byte for byte,
 the pages the edit concerns must change and be the only ones rendered, and the
 files it does not concern must be kept (same inode, same mtime).
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from generator import render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
-from generator.memo import Memo, user_secret
+from generator.store import state_path
 from tests.helpers import run_cli, tree_hash, write_briefing
 
 # Each edit: (files to overlay, a page that must change).
@@ -140,8 +141,10 @@ def test_one_article_edit_renders_only_the_pages_it_touches(tmp_path: Path) -> N
     assert reused >= 30
 
 
-def test_a_memo_file_not_signed_by_this_user_is_never_loaded(tmp_path: Path) -> None:
-    """Unpickling runs code: a memo planted in a shared briefing folder must be ignored."""
+def test_nothing_pickled_in_the_briefing_folder_is_ever_loaded(tmp_path: Path) -> None:
+    """Unpickling runs code: the build state lives in the user's own cache folder,
+    and a pickle planted in a shared briefing folder (where older versions kept
+    their memo) is never read."""
     root = write_briefing(tmp_path / "b")
     canary = tmp_path / "pwned"
 
@@ -151,7 +154,10 @@ def test_a_memo_file_not_signed_by_this_user_is_never_loaded(tmp_path: Path) -> 
 
     cache = root / ".briefing-cache"
     cache.mkdir()
-    (cache / "memo.pickle").write_bytes(b"\0" * 32 + pickle.dumps(("salt", Payload())))
+    for name in ("memo.pickle", "state.sqlite", "inputs.json"):
+        (cache / name).write_bytes(b"\0" * 32 + pickle.dumps(("salt", Payload())))
+    _build(root, root / "site")
+    write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
     _build(root, root / "site")
     assert not canary.exists()
     cold = tmp_path / "cold"
@@ -159,63 +165,41 @@ def test_a_memo_file_not_signed_by_this_user_is_never_loaded(tmp_path: Path) -> 
     assert tree_hash(root / "site") == tree_hash(cold)
 
 
-def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
+def _state_file(user_cache: Path, root: Path) -> Path:
+    return state_path(user_cache / "briefing", root, root / "site")
+
+
+def test_the_build_state_is_the_users_own(tmp_path: Path, user_cache: Path) -> None:
     root = write_briefing(tmp_path / "b")
     _build(root, root / "site")
-    memo = root / ".briefing-cache" / "memo.pickle"
-    data = bytearray(memo.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    memo.write_bytes(bytes(data))
+    state = _state_file(user_cache, root)
+    assert state.is_file()
+    assert state.is_relative_to(user_cache)
+    assert not any(p.suffix in (".sqlite", ".pickle") for p in root.rglob("*")), "nothing of it in the briefing"
+
+
+@pytest.mark.parametrize("damage", ["flipped bytes", "truncated", "not a database", "another version"])
+def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, user_cache: Path, damage: str) -> None:
+    root = write_briefing(tmp_path / "b")
+    _build(root, root / "site")
+    state = _state_file(user_cache, root)
+    data = bytearray(state.read_bytes())
+    if damage == "flipped bytes":
+        for i in range(len(data) // 3, len(data), 97):
+            data[i] ^= 0xFF
+        state.write_bytes(bytes(data))
+    elif damage == "truncated":
+        state.write_bytes(bytes(data[: len(data) // 2]))
+    elif damage == "not a database":
+        state.write_bytes(b"hello")
+    else:
+        with sqlite3.connect(state) as conn:
+            conn.execute("UPDATE kv SET value = ? WHERE ns = '' AND key = 'salt'", (b"other code",))
     write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
     _build(root, root / "site")
     cold = tmp_path / "cold"
     _build(root, cold)
     assert tree_hash(root / "site") == tree_hash(cold)
-
-
-def _memo_file_entries(path: Path) -> dict[bytes, object]:
-    return dict(Memo.load(path, user_secret(), "salt").known("test"))
-
-
-def _memo_with_entries(path: Path, entries: dict[str, object]) -> Memo:
-    memo = Memo("salt")
-    for name, value in entries.items():
-        memo.get("test", name.encode(), lambda value=value: value)  # type: ignore[misc]
-    memo.settle(succeeded=True)
-    memo.save(path, user_secret())
-    return Memo.load(path, user_secret(), "salt")
-
-
-def test_a_memo_saves_the_entries_it_loaded_as_they_were(tmp_path: Path) -> None:
-    # Entries loaded from the file are copied back from it rather than pickled
-    # again; a new or changed entry is pickled; an entry not used is dropped.
-    path = tmp_path / "memo.pickle"
-    memo = _memo_with_entries(path, {"kept": ["a", 1], "changed": {"x": 1}, "dropped": "old"})
-    memo.get("test", b"kept", lambda: pytest.fail("remembered"))
-    memo.put("test", b"changed", {"x": 2})
-    memo.get("test", b"new", lambda: ("fresh",))
-    memo.settle(succeeded=True)
-    memo.save(path, user_secret())
-    assert _memo_file_entries(path) == {b"kept": ["a", 1], b"changed": {"x": 2}, b"new": ("fresh",)}
-
-
-def test_a_memo_file_changed_after_loading_is_never_copied_into_the_next_one(tmp_path: Path) -> None:
-    # Saving copies what was loaded (and verified) from the file. Bytes changed on
-    # disk in between, even with the file's size and mtime put back, must not be
-    # signed into the new file: the entry is pickled from memory instead.
-    path = tmp_path / "memo.pickle"
-    memo = _memo_with_entries(path, {"one": "A" * 40, "two": "B" * 40})
-    stat = path.stat()
-    data = path.read_bytes()
-    path.write_bytes(data.replace(b"A" * 40, b"Z" * 40))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert path.stat().st_ino == stat.st_ino and path.stat().st_size == stat.st_size
-    memo.get("test", b"one", lambda: pytest.fail("remembered"))
-    memo.get("test", b"two", lambda: pytest.fail("remembered"))
-    memo.get("test", b"three", lambda: "C")
-    memo.settle(succeeded=True)
-    memo.save(path, user_secret())
-    assert _memo_file_entries(path) == {b"one": "A" * 40, b"two": "B" * 40, b"three": "C"}
 
 
 def test_a_same_size_edit_within_the_same_second_is_seen(tmp_path: Path) -> None:

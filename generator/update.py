@@ -1,0 +1,710 @@
+"""The read, model and resolve stages, done again only for what changed.
+
+A briefing is made of *units* (see :mod:`generator.indexes`): the briefing, and
+one per source (its summary and its article), topic and actor. For each unit
+the build state (:mod:`generator.store`) keeps what the last good build made of
+it: the record read from its files (``read``), the mentions and keyword
+passages found in its text (``facts``, sources only), its references resolved
+and what it contributes to the indexes (``resolved``), and a small *head*
+(what it was read from, its warnings) that every build loads whole.
+
+:func:`update` finds which units changed since then, from the hashes of the
+files they are read from, and does again exactly what depends on them:
+
+* a unit whose files changed is read again;
+* a source whose text changed, or every source when the actors' or topics'
+  phrases changed, is analysed again;
+* a unit is resolved again when it was read again, or when a source it cites
+  changed, appeared, went or became a draft; every unit when the actors or
+  topics that exist or are published changed;
+* the indexes take the new contributions of the units resolved or analysed
+  again in place of their old ones (:class:`indexes.Indexes`).
+
+Nothing else is read: a one-article edit of a 10,000-article briefing reads
+one article, where reading everything took seconds. A cold build is the same
+code with an empty state (every unit is new), so an edit cannot make a site a
+cold build would not. What the build state cannot vouch for (another version
+of the code, another ``--drafts``) starts it afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from generator import reader, schema
+from generator.citations import fold_source
+from generator.errors import Diagnostic, Diagnostics, Location, did_you_mean
+from generator.indexes import (
+    Contribution,
+    Indexes,
+    Touched,
+    View,
+    actor_blocks,
+    cited_blocks,
+    co_mentioned,
+    contribution,
+    in_unit_order,
+)
+from generator.load import (
+    MAX_ARTICLE_BYTES,
+    MAX_YAML_BYTES,
+    BriefingPaths,
+    check_name,
+    files,
+    parse_article,
+    parse_record,
+    read_bytes,
+)
+from generator.memo import digest
+from generator.model import Actor, Briefing, Claim, Site, Source, SourceHead, Span, source_head
+from generator.resolve import (
+    Phrases,
+    Scope,
+    analyse,
+    matchers,
+    phrases,
+    resolve_actor,
+    resolve_briefing,
+    resolve_source,
+    resolve_topic,
+)
+from generator.store import Store, Table
+
+BRIEFING = "briefing"
+_KINDS = ("source", "topic", "actor")
+_READERS = {"source": schema.read_source, "topic": schema.read_topic, "actor": schema.read_actor}
+# Below this many sources to analyse, each build's matchers hold only the
+# phrases those texts contain (see ``PhraseMatcher``): compiling all of them
+# costs 0.1 s at 500 actors, more than analysing a few articles.
+_FEW_TEXTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What the state keeps of every unit, loaded whole by each build."""
+
+    inputs: tuple[str, ...]
+    """The SHA-256 of the files it was read from (a source: its summary, its
+    article, then a digest of the drop patterns that shaped the article's blocks)."""
+    file: str = ""
+    """A source's article (its file name in ``seeds/``)."""
+    draft: bool = False
+    read_warnings: tuple[Diagnostic, ...] = ()
+    resolve_warnings: tuple[Diagnostic, ...] = ()
+    source: SourceHead | None = None
+    """A source's head (see ``Site.heads``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A unit as read from its files: its record (a source's with its blocks)."""
+
+    record: Any
+    problems: tuple[Diagnostic, ...] = ()
+    """Found reading its YAML file."""
+    article: tuple[Diagnostic, ...] = ()
+    """Found reading a source's article."""
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a published source's text yields."""
+
+    key: bytes
+    """A digest of the text and of every phrase looked for (see ``Site.text_keys``)."""
+    mentions: Mapping[int, tuple[Span, ...]]
+    passages: Mapping[int, tuple[Span, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A published unit resolved."""
+
+    value: Any
+    """The resolved briefing, topic or actor (a source's record is its read one)."""
+    claims: tuple[Claim, ...]
+    """Its claims, resolved, in order (an actor's: its positions)."""
+    problems: tuple[Diagnostic, ...]
+    contribution: Contribution
+
+
+@dataclass(frozen=True, slots=True)
+class Globals:
+    """What every unit's reading, analysis or resolution may depend on."""
+
+    drafts: bool
+    drop: tuple[str, ...]
+    phrases: Phrases
+
+
+@dataclass(slots=True)
+class Changed:
+    """What differs from the last good build's site, for the pages to know which
+    of them to build again (see ``context.changed_entries``)."""
+
+    fresh: bool
+    """A cold build: everything is new."""
+    previous: Site | None
+    """The last good build's site (reading lazily), None for a cold build."""
+    units: set[str] = field(default_factory=set)
+    """Units read, analysed or resolved again, added or removed."""
+    touched: Touched = field(default_factory=Touched)
+    """The index keys those units' contributions touched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """A build's site, and what changed since the last good one."""
+
+    site: Site
+    changed: Changed
+
+
+def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
+           drafts: bool = False) -> Update | None:
+    """Read, model and resolve the briefing against ``store`` (the last good
+    build's state), writing what this build makes into the store's overlays
+    (see :meth:`Store.commit`). ``hashes`` (file path -> SHA-256, from the
+    fingerprint) spare hashing files again. Problems go into ``diagnostics``;
+    None when ``briefing.yaml`` cannot be used at all. The site is meaningful
+    only when no error was reported."""
+    meta = store.table("meta")
+    before: Globals | None = meta.get("globals")
+    if before is None or before.drafts != drafts:
+        store.start_fresh()
+        before = None
+    heads: dict[str, Head] = dict(meta.get("heads") or {})
+    run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts)
+    briefing = run.read_all()
+    if briefing is None:
+        return None
+    published = run.published()
+    found = run.phrases(before, published)
+    run.analyse(found, before, published)
+    run.resolve(before, published)
+    meta["heads"] = run.new_heads
+    meta["globals"] = Globals(drafts, briefing.drop, found)
+    changed = Changed(fresh=store.fresh, previous=None if store.fresh else _site(run.previous_tables(), heads,
+                                                                                  drafts),
+                      units=run.changed_units(), touched=run.touched)
+    return Update(_site(run.tables(), run.new_heads, drafts), changed)
+
+
+# ---------------------------------------------------------------- one update
+
+class _Run:
+    """The state of one :func:`update`."""
+
+    def __init__(self, paths: BriefingPaths, store: Store, hashes: Mapping[str, str], diagnostics: Diagnostics,
+                 heads: dict[str, Head], drafts: bool) -> None:
+        self.paths = paths
+        self.store = store
+        self.hashes = hashes
+        self.diagnostics = diagnostics
+        self.heads = heads
+        """The last good build's heads."""
+        self.new_heads: dict[str, Head] = {}
+        self.drafts = drafts
+        self.read = store.table("read")
+        self.facts = store.table("facts")
+        self.resolved = store.table("resolved")
+        self.index_tables = {name: store.table(f"index:{name}") for name in Indexes.NAMES}
+        self.indexes = Indexes(**self.index_tables)
+        self.reread: set[str] = set()
+        """Units whose files changed (or that are new)."""
+        self.analysed: set[str] = set()
+        self.resolved_again: set[str] = set()
+        self.touched = Touched()
+
+    def tables(self) -> _Tables:
+        return _Tables(self.read, self.facts, self.resolved, self.indexes.tables(),
+                       self.store.table("meta").get("cited_counts") or {})
+
+    def previous_tables(self) -> _Tables:
+        return _Tables(self.read.previous, self.facts.previous, self.resolved.previous,
+                       {name: table.previous for name, table in self.index_tables.items()},
+                       self.store.table("meta").previous.get("cited_counts") or {})
+
+    # ------------------------------------------------------------ read
+
+    def read_all(self) -> Briefing | None:
+        """Read every unit whose files changed; the briefing's record (None: unusable)."""
+        paths = self.paths
+        briefing_file = paths.content / "briefing.yaml"
+        if not briefing_file.is_file():
+            _no_briefing(paths, briefing_file, self.diagnostics)
+            return None
+        self._read_unit(BRIEFING, briefing_file, lambda node, _, at, found: schema.read_briefing(node, at, found))
+        briefing: Briefing | None = self.read[BRIEFING].record if BRIEFING in self.new_heads else None
+        drop = reader.compile_drop(briefing.drop if briefing else ())
+        drop_key = digest([p.pattern for p in drop]).hex()
+        for kind in ("topic", "actor"):
+            for path in self._content_files(kind):
+                self._read_unit(f"{kind}:{path.stem}", path, _READERS[kind])
+        self._read_sources(drop, drop_key)
+        self.new_heads = {u: self.new_heads[u] for u in sorted(self.new_heads)}
+        return briefing
+
+    def _content_files(self, kind: str) -> Iterator[Path]:
+        for path in files(self.paths, self.paths.content / f"{kind}s", self.diagnostics):
+            if check_name(self.paths, f"{kind}s", path, self.diagnostics):
+                yield path
+
+    def _sha(self, path: Path, limit: int) -> tuple[str, bytes | None] | None:
+        """A file's SHA-256 (and its bytes, when they had to be read to hash it);
+        None when it cannot be read (reported)."""
+        known = self.hashes.get(str(path))
+        if known is not None:
+            return known, None
+        data = read_bytes(self.paths, path, limit, self.diagnostics)
+        if data is None:
+            return None
+        return hashlib.sha256(data).hexdigest(), data
+
+    def _bytes(self, path: Path, limit: int, data: bytes | None) -> bytes | None:
+        """The bytes of a file to read again. The fingerprint's hash is never
+        trusted for what is read (the file may have been saved since): a unit's
+        inputs are the hashes of the very bytes it was read from."""
+        if data is not None:
+            return data
+        return read_bytes(self.paths, path, limit, self.diagnostics)
+
+    def _read_unit(self, unit: str, path: Path, read: Any) -> None:
+        """A briefing, topic or actor unit, read again if its file changed."""
+        hashed = self._sha(path, MAX_YAML_BYTES)
+        if hashed is None:
+            return
+        sha, data = hashed
+        head = self.heads.get(unit)
+        if head is not None and head.inputs == (sha,):
+            self.new_heads[unit] = head
+            self.diagnostics.extend(head.read_warnings)
+            return
+        data = self._bytes(path, MAX_YAML_BYTES, data)
+        if data is None:
+            return
+        record, problems = parse_record(self.paths, path, data, read)
+        self.diagnostics.extend(problems)
+        if record is None:
+            return
+        self.read[unit] = Read(record, tuple(problems))
+        self.reread.add(unit)
+        self.new_heads[unit] = Head((hashlib.sha256(data).hexdigest(),), draft=getattr(record, "draft", False),
+                                    read_warnings=tuple(problems))
+
+    def _read_sources(self, drop: Sequence[Any], drop_key: str) -> None:
+        """Every source unit: its summary, then its article, each read again if it changed."""
+        paths = self.paths
+        seeds = {p.name: p for p in files(paths, paths.seeds, self.diagnostics)}
+        named: dict[str, str] = {}
+        for path in self._content_files("source"):
+            summary = _Summary.of(self, f"source:{path.stem}", path)
+            if summary is None:
+                continue
+            if summary.file in named:
+                self.diagnostics.extend(summary.problems())
+                self.diagnostics.error(summary.record().at, f"file '{summary.file}' is already the article of"
+                                                            f" source '{named[summary.file]}'; each article has"
+                                                            " one summary")
+                continue
+            named[summary.file] = path.stem
+            seed = seeds.get(summary.file)
+            if seed is None:
+                self.diagnostics.extend(summary.problems())
+                self.diagnostics.error(summary.record().at, f"article 'seeds/{summary.file}' not found"
+                                                            f"{did_you_mean(summary.file, seeds)}")
+                continue
+            self._source_article(summary, seed, drop, drop_key)
+        for name, path in seeds.items():
+            if name not in named and path.suffix in (".txt", ".md"):
+                self.diagnostics.warning(Location(paths.rel(path)), "no source names this article, so it is"
+                                                                    " not published; add content/sources/"
+                                                                    f"<id>.yaml with 'file: {name}'")
+
+    def _source_article(self, summary: _Summary, seed: Path, drop: Sequence[Any], drop_key: str) -> None:
+        unit = summary.unit
+        hashed = self._sha(seed, MAX_ARTICLE_BYTES)
+        if hashed is None:
+            self.diagnostics.extend(summary.problems())
+            return
+        seed_sha, data = hashed
+        head = self.heads.get(unit)
+        if head is not None and head.inputs == (summary.sha, seed_sha, drop_key):
+            self.new_heads[unit] = head
+            self.diagnostics.extend(head.read_warnings)
+            return
+        data = self._bytes(seed, MAX_ARTICLE_BYTES, data)
+        problems = summary.problems()
+        if data is None:
+            self.diagnostics.extend(problems)
+            return
+        blocks, article = parse_article(self.paths, seed, data, drop)
+        self.diagnostics.extend((*problems, *article))
+        if blocks is None:
+            return
+        record = replace(summary.record(), blocks=blocks)
+        self.read[unit] = Read(record, problems, tuple(article))
+        self.reread.add(unit)
+        self.new_heads[unit] = Head((summary.sha, hashlib.sha256(data).hexdigest(), drop_key), file=record.file,
+                                    draft=record.draft, read_warnings=(*problems, *article),
+                                    source=source_head(record))
+
+    # ------------------------------------------------------------ analyse
+
+    def published(self) -> dict[str, frozenset[str]]:
+        """The published ids of each kind, as the units now stand."""
+        out: dict[str, set[str]] = {kind: set() for kind in _KINDS}
+        for unit, head in self.new_heads.items():
+            kind, _, ident = unit.partition(":")
+            if kind in out and (self.drafts or not head.draft):
+                out[kind].add(ident)
+        return {kind: frozenset(ids) for kind, ids in out.items()}
+
+    def _published_before(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {kind: set() for kind in _KINDS}
+        for unit, head in self.heads.items():
+            kind, _, ident = unit.partition(":")
+            if kind in out and (self.drafts or not head.draft):
+                out[kind].add(ident)
+        return {kind: frozenset(ids) for kind, ids in out.items()}
+
+    def phrases(self, before: Globals | None, published: Mapping[str, frozenset[str]]) -> Phrases:
+        """What text analysis looks for; worked out again only when an actor or
+        topic changed, appeared or went."""
+        moved = {u for u in (self.reread | set(self.heads) ^ set(self.new_heads))
+                 if u.startswith(("actor:", "topic:"))}
+        if before is not None and not moved and self._published_before()["actor"] == published["actor"] \
+                and self._published_before()["topic"] == published["topic"]:
+            return before.phrases
+        actors = [self.read[f"actor:{a}"].record for a in sorted(published["actor"])]
+        topics = [self.read[f"topic:{t}"].record for t in sorted(published["topic"])]
+        return phrases(actors, topics, self.diagnostics)
+
+    def analyse(self, found: Phrases, before: Globals | None, published: Mapping[str, frozenset[str]]) -> None:
+        """Find the mentions and keyword passages of every source whose text (or
+        what is looked for) changed."""
+        was = self._published_before()["source"]
+        if before is None or before.phrases.key != found.key:
+            todo = sorted(published["source"])
+        else:
+            todo = sorted(s for s in published["source"]
+                          if f"source:{s}" in self.reread or s not in was)
+        for sid in was - published["source"]:
+            if sid in self.facts:
+                del self.facts[sid]
+            self.analysed.add(f"source:{sid}")
+        if not todo:
+            return
+        sources = [self.read[f"source:{sid}"].record for sid in todo]
+        within = [b.text for s in sources for b in s.blocks if b.n is not None] if len(todo) <= _FEW_TEXTS else None
+        actor_matcher, topic_matcher = matchers(found, self.diagnostics, within)
+        for source in sources:
+            mentions, passages = analyse(source, actor_matcher, topic_matcher)
+            key = digest(found.key, source.id, source.blocks)
+            old = self.facts.get(source.id)
+            if old is None or (old.key, old.mentions, old.passages) != (key, mentions, passages):
+                self.facts[source.id] = Facts(key, mentions, passages)
+            self.analysed.add(f"source:{source.id}")
+
+    # ------------------------------------------------------------ resolve
+
+    def resolve(self, before: Globals | None, published: Mapping[str, frozenset[str]]) -> None:
+        """Resolve every unit that needs it (see the module doc) and put its new
+        contribution into the indexes."""
+        was = self._published_before()
+        present = {kind: {u.partition(":")[2] for u in self.new_heads if u.startswith(kind + ":")}
+                   for kind in _KINDS}
+        existed = {kind: {u.partition(":")[2] for u in self.heads if u.startswith(kind + ":")} for kind in _KINDS}
+        everything = before is None or any(present[k] != existed[k] or published[k] != was[k]
+                                           for k in ("actor", "topic"))
+        units = {u for u in self.new_heads if u == BRIEFING or u.partition(":")[2] in
+                 published.get(u.partition(":")[0], frozenset())}
+        if everything:
+            todo = set(units)
+        else:
+            moved_sources = ({s for s in present["source"] | existed["source"]
+                              if f"source:{s}" in self.reread or (s in published["source"]) != (s in was["source"])}
+                             | (existed["source"] - present["source"]))
+            citers = self.indexes.citers
+            todo = {u for u in units if u in self.reread}
+            for sid in moved_sources:
+                todo.update(u for u in (citers.get(sid) or {}) if u in units)
+        scope = self._scope(published)
+        for unit in sorted(todo):
+            self._resolve_unit(unit, scope)
+        # Analysed again but not resolved again: the same claims, new mentions.
+        for unit in sorted(self.analysed - todo):
+            if unit in units:
+                old: Resolved = self.resolved[unit]
+                self._contribute(unit, replace(old, contribution=self._contribution(unit, old.claims, None)))
+        for unit in sorted(set(self.heads) | set(self.new_heads)):
+            if unit not in units and unit in self.resolved:
+                self.touched.update(self.indexes.replace(unit, self.resolved[unit].contribution, None))
+                del self.resolved[unit]
+                self.resolved_again.add(unit)
+        self._count_cited()
+
+    def _count_cited(self) -> None:
+        """How many blocks of each source are cited: every list of sources shows it,
+        so it is kept whole, not read from each source's entry of the index."""
+        meta = self.store.table("meta")
+        counts: dict[str, int] = dict(meta.get("cited_counts") or {})
+        for sid in self.touched.keys.get("cited", ()):
+            n = len(cited_blocks(self.indexes.cited.get(sid)))
+            if n:
+                counts[sid] = n
+            else:
+                counts.pop(sid, None)
+        meta["cited_counts"] = counts
+
+    def _scope(self, published: Mapping[str, frozenset[str]]) -> Scope:
+        sources = _Records(self.read, sorted(u for u in self.new_heads if u.startswith("source:")))
+        return Scope(
+            sources=sources,
+            folded=_Folded(sources),
+            actors=dict.fromkeys(u.partition(":")[2] for u in self.new_heads if u.startswith("actor:")),
+            topics=dict.fromkeys(u.partition(":")[2] for u in self.new_heads if u.startswith("topic:")),
+            published_sources=published["source"],
+            published_actors=published["actor"],
+            published_topics=published["topic"],
+        )
+
+    def _resolve_unit(self, unit: str, scope: Scope) -> None:
+        kind = unit.partition(":")[0]
+        record = self.read[unit].record
+        found = Diagnostics()
+        value: Any = None
+        if kind == BRIEFING:
+            value = resolve_briefing(record, scope, found)
+            claims: tuple[Claim, ...] = (*value.key_points, *value.events)
+        elif kind == "source":
+            claims = resolve_source(record, scope, found)
+        elif kind == "topic":
+            value = resolve_topic(record, scope, found)
+            claims = value.key_points
+        else:
+            value, claims = resolve_actor(record, scope, found)
+        self.diagnostics.extend(found.items)
+        resolved = Resolved(value, claims, tuple(found.items), self._contribution(unit, claims, value))
+        self._contribute(unit, resolved)
+        head = self.new_heads[unit]
+        self.new_heads[unit] = replace(head, resolve_warnings=tuple(found.items))
+
+    def _contribution(self, unit: str, claims: tuple[Claim, ...], value: Any) -> Contribution:
+        kind, _, ident = unit.partition(":")
+        names = _named_sources(self.read[unit].record)
+        if kind == "source":
+            facts: Facts | None = self.facts.get(ident)
+            return contribution(claims, names=names, mentions=facts.mentions if facts else None,
+                                passages=facts.passages if facts else None)
+        if kind == "actor":
+            actor = value if value is not None else self.resolved[unit].value
+            member_of = actor.affiliation.id if actor.affiliation else None
+            return contribution(claims, names=names, member_of=member_of, actor=ident)
+        return contribution(claims, names=names)
+
+    def _contribute(self, unit: str, resolved: Resolved) -> None:
+        old: Resolved | None = self.resolved.get(unit)
+        self.touched.update(self.indexes.replace(unit, old.contribution if old else None, resolved.contribution))
+        self.resolved[unit] = resolved
+        self.resolved_again.add(unit)
+
+    def changed_units(self) -> set[str]:
+        return self.reread | self.analysed | self.resolved_again | (set(self.heads) ^ set(self.new_heads))
+
+
+class _Summary:
+    """A source's summary file in one build: its hash and article name, and its
+    record and problems, read from the state only if they are needed (an
+    unchanged summary of an unchanged article needs neither)."""
+
+    __slots__ = ("_problems", "_record", "_run", "file", "sha", "unit")
+
+    def __init__(self, run: _Run, unit: str, sha: str, file: str, record: Source | None,
+                 problems: tuple[Diagnostic, ...] | None) -> None:
+        self._run = run
+        self.unit = unit
+        self.sha = sha
+        self.file = file
+        self._record = record
+        self._problems = problems
+
+    @classmethod
+    def of(cls, run: _Run, unit: str, path: Path) -> _Summary | None:
+        """The summary at ``path``; None if it cannot be used (reported)."""
+        hashed = run._sha(path, MAX_YAML_BYTES)
+        if hashed is None:
+            return None
+        sha, data = hashed
+        head = run.heads.get(unit)
+        if head is not None and head.inputs[0] == sha:
+            return cls(run, unit, sha, head.file, None, None)
+        data = run._bytes(path, MAX_YAML_BYTES, data)
+        if data is None:
+            return None
+        record, problems = parse_record(run.paths, path, data, schema.read_source)
+        if record is None:
+            run.diagnostics.extend(problems)
+            return None
+        return cls(run, unit, hashlib.sha256(data).hexdigest(), record.file, record, tuple(problems))
+
+    def _stored(self) -> Read:
+        found: Read = self._run.read.previous[self.unit]
+        return found
+
+    def record(self) -> Source:
+        """The summary's record, without the article's blocks."""
+        if self._record is None:
+            self._record = replace(self._stored().record, blocks=())
+        return self._record
+
+    def problems(self) -> tuple[Diagnostic, ...]:
+        if self._problems is None:
+            self._problems = self._stored().problems
+        return self._problems
+
+
+def _named_sources(record: Any) -> set[str]:
+    """The sources a unit's claims (or positions) name as written."""
+    if isinstance(record, Briefing):
+        claims: Iterable[Any] = (*record.key_points, *record.events)
+    elif isinstance(record, Actor):
+        claims = record.positions
+    else:
+        claims = record.key_points
+    return {cite.source for claim in claims for cite in claim.cite}
+
+
+def _no_briefing(paths: BriefingPaths, briefing_file: Path, diagnostics: Diagnostics) -> None:
+    where = Location(paths.rel(briefing_file))
+    if not paths.content.is_dir():
+        diagnostics.error(where, f"{paths.root} is not a briefing folder: it has no content/"
+                                 " folder (start one with 'briefing new DIR', or pass --root)")
+    else:
+        diagnostics.error(where, "content/briefing.yaml is missing; create it with at least 'title' and 'as_of'")
+
+
+class _Records(Mapping[str, Source]):
+    """The sources that could be read (drafts included), read from the state on first use."""
+
+    def __init__(self, read: Mapping[str, Read], units: Iterable[str]) -> None:
+        self._read = read
+        self._ids = {u.partition(":")[2]: u for u in units}
+
+    def __getitem__(self, sid: str) -> Source:
+        unit = self._ids[sid]
+        record: Source = self._read[unit].record
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._ids
+
+
+class _Folded(Mapping[str, Sequence[tuple[int, str]]]):
+    """Each source's numbered blocks folded for quote lookups, on first use."""
+
+    def __init__(self, sources: Mapping[str, Source]) -> None:
+        self._sources = sources
+        self._done: dict[str, list[tuple[int, str]]] = {}
+
+    def __getitem__(self, sid: str) -> list[tuple[int, str]]:
+        found = self._done.get(sid)
+        if found is None:
+            found = self._done[sid] = fold_source(self._sources[sid])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+# ---------------------------------------------------------------- the site
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    read: Mapping[str, Read]
+    facts: Mapping[str, Facts]
+    resolved: Mapping[str, Resolved]
+    indexes: Mapping[str, Mapping[str, Any]]
+    cited_counts: Mapping[str, int]
+
+
+def _site(tables: _Tables, heads: Mapping[str, Head], drafts: bool) -> Site:
+    """The site the units make, reading the tables on demand."""
+    ids: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    for unit, head in heads.items():
+        kind, _, ident = unit.partition(":")
+        if kind in ids and (drafts or not head.draft):
+            ids[kind].append(ident)
+    sources, actors, topics = (sorted(ids[k]) for k in ("source", "actor", "topic"))
+    resolved, facts, index = tables.resolved, tables.facts, tables.indexes
+    briefing = resolved[BRIEFING].value if BRIEFING in resolved else tables.read[BRIEFING].record
+    return Site(
+        briefing=briefing,
+        sources=_Units(sources, lambda sid: replace(tables.read[f"source:{sid}"].record,
+                                                    key_points=resolved[f"source:{sid}"].claims)),
+        heads={sid: head.source for sid in sources if (head := heads[f"source:{sid}"]).source is not None},
+        actors=_Units(actors, lambda aid: resolved[f"actor:{aid}"].value),
+        topics=_Units(topics, lambda tid: resolved[f"topic:{tid}"].value),
+        positions=_Units(actors, lambda aid: resolved[f"actor:{aid}"].claims),
+        mentions=_Units(sources, lambda sid: facts[sid].mentions),
+        passages=_Units(sources, lambda sid: facts[sid].passages),
+        actor_mentions=View(index["mentions"], actor_blocks, actors),
+        topic_passages=View(index["passages"], actor_blocks, topics),
+        cited_by=View(index["cited"], cited_blocks),
+        cited_counts=tables.cited_counts,
+        claims_by_actor=View(index["by_actor"], in_unit_order, actors),
+        claims_by_topic=View(index["by_topic"], in_unit_order, topics),
+        co_mentions=View(index["pairs"], co_mentioned, actors),
+        members=View(index["members"], in_unit_order, actors),
+        positions_by_topic=View(index["positions"], in_unit_order, topics),
+        text_keys=_Units(sources, lambda sid: facts[sid].key),
+    )
+
+
+class _Units(Mapping[str, Any]):
+    """One thing per published unit of a kind (sorted by id), made on first read."""
+
+    __slots__ = ("_ids", "_made", "_make")
+
+    def __init__(self, ids: Sequence[str], make: Any) -> None:
+        self._ids = dict.fromkeys(ids)
+        self._make = make
+        self._made: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._made.get(key)
+        if found is None:
+            if key not in self._ids:
+                raise KeyError(key)
+            found = self._made[key] = self._make(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+
+def memory_store() -> Store:
+    """A fresh state in memory (``briefing check``, tests)."""
+    return Store.in_memory()
+
+
+__all__ = ["Changed", "Table", "Update", "memory_store", "update"]

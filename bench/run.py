@@ -6,17 +6,23 @@
 For each size it generates a corpus with ../shared/bench/make_corpus.py (the same
 articles as a briefing, a Hugo site and a Pelican site), then times `briefing build`:
 
-  cold       fresh output directory
+  cold       fresh output directory, no build state
   no-change  the same build again over that output
   one-edit   after appending a paragraph to one article (the first edit after the
              cold build)
-  next-edit  the same again: an editor's edit loop, where each build reuses the
-             tree the previous one replaced (`.site.spare`); Hugo's server figure
-             is the median of three such rebuilds too
+  next-edit  the same again: an editor's edit loop
+  serve-edit the live preview's build after an edit (`briefing serve` keeps its
+             build state in memory): the median of --runs edits in one process
 
 Each case runs --runs times. The table shows the median wall time and the peak RSS of
 the build process. With --peers it runs ../shared/bench/peers.sh on the same corpus in
-the same run and prints the ratios. It is not part of the test suite.
+the same run and prints the ratios (Hugo's server figure, a rebuild in a running
+`hugo server`, is compared with both edit cases). It is not part of the test suite.
+
+The timed `briefing` is installed the way users install it (`pip install .` into a
+venv of its own, with its bytecode compiled), not the checkout's editable install.
+The machine's speed is probed (a fixed Python loop) before each size, because
+these machines are shared and their speed varies through the day.
 """
 
 from __future__ import annotations
@@ -28,10 +34,29 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_BENCH = REPO.parent / "shared" / "bench"
+EDIT = "\nOne more paragraph, added to time an incremental rebuild.\n"
+
+PREVIEW = """
+import statistics, sys, time
+from pathlib import Path
+from generator.build import BuildOptions, preview_builder
+root, out, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+builder = preview_builder(BuildOptions(root=root, search=False))
+builder(out)
+times = []
+for _ in range(runs):
+    with open(root / "seeds" / "art-00001.txt", "a", encoding="utf-8") as f:
+        f.write(sys.argv[4])
+    start = time.perf_counter()
+    builder(out)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
 
 
 def measure(cmd: list[str], log: Path) -> tuple[float, float]:
@@ -52,29 +77,59 @@ def measure(cmd: list[str], log: Path) -> tuple[float, float]:
 
 def edit(article: Path) -> None:
     with article.open("a", encoding="utf-8") as f:
-        f.write("\nOne more paragraph, added to time an incremental rebuild.\n")
+        f.write(EDIT)
 
 
-def bench_size(n: int, work: Path, runs: int, briefing: list[str], extra: list[str]) -> dict[str, tuple[float, float]]:
+def speed_probe(python: Path) -> float:
+    """Seconds a fixed pure-Python loop takes: the machine's speed right now."""
+    code = ("import time\nt = time.perf_counter()\nx = 0\nfor i in range(3_000_000): x += i\n"
+            "print(time.perf_counter() - t)")
+    return min(float(subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(3))
+
+
+def install(work: Path) -> Path:
+    """A venv of its own with this checkout installed (not editable); its python."""
+    venv = work / "venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(REPO)],
+                   check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)  # its dependencies
+    subprocess.run([str(python), "-m", "compileall", "-q", str(venv / "lib")], check=False)
+    return python
+
+
+def bench_size(n: int, work: Path, runs: int, python: Path, extra: list[str]) -> dict[str, tuple[float, float]]:
     corpus = work / f"corpus-{n}"
     if not (corpus / "briefing" / "content" / "briefing.yaml").is_file():
         print(f"# generating {n} articles into {corpus}", flush=True)
         subprocess.run([sys.executable, str(SHARED_BENCH / "make_corpus.py"), str(corpus), "--articles", str(n)],
                        check=True)
     src = work / f"briefing-{n}"
+    briefing = [str(python.parent / "briefing")]
     results: dict[str, list[tuple[float, float]]] = {"cold": [], "no-change": [], "one-edit": [], "next-edit": []}
+    cache = work / "cache"  # the build state lives in the user's cache folder: a fresh one per cold build
     for i in range(runs):
         shutil.rmtree(src, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
         shutil.copytree(corpus / "briefing", src)
         out = src / "site"
-        cmd = [*briefing, "build", "--quiet", *extra, "--root", str(src), "--out", str(out)]
+        cmd = ["env", f"XDG_CACHE_HOME={cache}", *briefing, "build", "--quiet", *extra, "--root", str(src),
+               "--out", str(out)]
         results["cold"].append(measure(cmd, work / f"cold-{n}-{i}.log"))
         results["no-change"].append(measure(cmd, work / f"nochange-{n}-{i}.log"))
         edit(src / "seeds" / "art-00001.txt")
         results["one-edit"].append(measure(cmd, work / f"edit-{n}-{i}.log"))
         edit(src / "seeds" / "art-00001.txt")
         results["next-edit"].append(measure(cmd, work / f"next-edit-{n}-{i}.log"))
-    return {case: (statistics.median(w for w, _ in xs), max(r for _, r in xs)) for case, xs in results.items()}
+    table = {case: (statistics.median(w for w, _ in xs), max(r for _, r in xs)) for case, xs in results.items()}
+    preview = subprocess.run([str(python), "-c", PREVIEW, str(src), str(work / f"preview-{n}"), str(runs), EDIT],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    table["serve-edit"] = (float(preview.stdout.split()[-1]), 0.0)
+    return table
 
 
 def peers(n: int, work: Path) -> dict[str, tuple[float, float]]:
@@ -100,30 +155,33 @@ def main() -> None:
     ap.add_argument("--peers", action="store_true", help="also time Hugo and Pelican with peers.sh")
     ap.add_argument("--no-search", action="store_true", help="build without the search index, as Hugo does")
     ap.add_argument("--work", type=Path, default=Path("/tmp/briefing-bench"))
-    ap.add_argument("--briefing", default=str(Path(sys.executable).parent / "briefing"),
-                    help="the briefing command to time (default: the one next to this Python)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    cmd = [args.briefing] if os.path.exists(args.briefing) else [sys.executable, "-m", "generator"]
+    python = install(args.work)
     extra = ["--no-search"] if args.no_search else []
-    print(f"# {subprocess.run([*cmd, '--version'], capture_output=True, text=True).stdout.strip()};"
-          f" Python {sys.version.split()[0]}; {os.cpu_count()} cores; median of {args.runs} runs")
+    version = subprocess.run([str(python.parent / "briefing"), "--version"], capture_output=True, text=True)
+    print(f"# {version.stdout.strip()}; Python {sys.version.split()[0]}; {os.cpu_count()} cores;"
+          f" median of {args.runs} runs; {time.strftime('%Y-%m-%d %H:%M')}")
     rows = []
     for n in args.articles:
-        ours = bench_size(n, args.work, args.runs, cmd, extra)
+        probe = speed_probe(python)
+        ours = bench_size(n, args.work, args.runs, python, extra)
         theirs = peers(n, args.work) if args.peers else {}
-        rows.append((n, ours, theirs))
+        rows.append((n, ours, theirs, probe, speed_probe(python)))
     print(f"\n{'articles':>8} {'case':<10} {'briefing s':>10} {'RSS MiB':>8} {'Hugo s':>7} {'ratio':>6}"
           f" {'Hugo MiB':>8} {'Pelican s':>9}")
-    for n, ours, theirs in rows:
-        hugo = {"cold": theirs.get("hugo cold"), "one-edit": theirs.get("hugo server"),
-                "next-edit": theirs.get("hugo server")}
+    for n, ours, theirs, before, after in rows:
+        hugo = {"cold": theirs.get("hugo cold"), "no-change": theirs.get("hugo rerun"),
+                "one-edit": theirs.get("hugo server"), "next-edit": theirs.get("hugo server"),
+                "serve-edit": theirs.get("hugo server")}
         for case, (wall, rss) in ours.items():
             peer = hugo.get(case)
             ratio = f"{wall / peer[0]:.2f}" if peer and peer[0] else "-"
             pel = theirs.get("pelican cold") if case == "cold" else None
-            print(f"{n:>8} {case:<10} {wall:>10.2f} {rss:>8.0f} {peer[0] if peer else '-':>7} {ratio:>6}"
+            memory = f"{rss:>8.0f}" if rss else f"{'-':>8}"
+            print(f"{n:>8} {case:<10} {wall:>10.2f} {memory} {peer[0] if peer else '-':>7} {ratio:>6}"
                   f" {peer[1] if peer and peer[1] else '-':>8} {pel[0] if pel else '-':>9}")
+        print(f"{'':>8} speed probe (3M-step Python loop): {before:.3f} s before, {after:.3f} s after")
 
 
 if __name__ == "__main__":

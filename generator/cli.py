@@ -12,12 +12,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from generator import __version__, health, scaffold
+from generator import __version__
 from generator.build import BuildOptions, Progress, build, check_health, no_progress, preview_builder
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
 from generator.progress import ProgressDisplay
+
+if TYPE_CHECKING:
+    from generator import health
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -225,6 +228,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _health(findings: Sequence[health.Finding], stream: TextIO) -> None:
     """The health section: advice, not problems; it never changes the exit status."""
+    from generator import health
+
     if not findings:
         print("Health: nothing to fix.", file=stream)
         return
@@ -239,6 +244,8 @@ def _health(findings: Sequence[health.Finding], stream: TextIO) -> None:
 
 
 def _run_new(args: argparse.Namespace) -> int:
+    from generator import scaffold  # the other commands do not need it: see _run_build
+
     if args.what in scaffold.KINDS:
         if not args.name:
             raise UsageError(f"give the new {args.what}'s name: briefing new {args.what} NAME")

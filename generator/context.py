@@ -14,16 +14,19 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__, urls, visuals
 from generator.changes import Changes
-from generator.health import Finding
+from generator.indexes import UNDATED
 from generator.markdown import Markdown
-from generator.memo import Memo, digest
+from generator.memo import Journal, Memo, digest
 from generator.model import Actor, Citation, Claim, Site, Source, Span, Topic
 from generator.reads import WHOLE, Entry, Views
 from generator.views import Head, SiteViews
+
+if TYPE_CHECKING:
+    from generator.health import Finding
 
 Context = dict[str, Any]
 
@@ -41,6 +44,12 @@ MAX_GRAPH_ACTORS = 40
 MAX_HOME_SOURCES = 30
 MAX_MATRIX_ACTORS = 25
 MAX_MATRIX_TOPICS = 12
+# Up to this many sources, the sources page lists them all; beyond, it lists
+# the months (each on a page of its own, ``archive/<yyyy-mm>/``) and the newest
+# ones: a list of 10,000 articles is 2 MB that nobody reads whole, and it was
+# made again on every edit that changed one article's row.
+MAX_INDEX_SOURCES = 500
+NEWEST_SOURCES = 30
 # A feed reader keeps what it has seen: the feed carries the newest articles,
 # not every one (4 MB, rewritten on every edit, at 10,000 articles).
 MAX_FEED_ENTRIES = 50
@@ -95,6 +104,8 @@ class SitePages:
         keys.extend(("actor", aid) for aid in site.actors)
         keys.extend(("topic", tid) for tid in site.topics)
         keys.extend(("source", sid) for sid in site.sources)
+        if len(site.heads) > MAX_INDEX_SOURCES:
+            keys.extend(("archive", month) for month in newest_first(site.months))
         if self.report is not None:
             keys.append(("report", ""))
         keys.extend([("sitemap", ""), ("feed", "")])
@@ -110,6 +121,8 @@ class SitePages:
             return b.topic(b.site.topics[item])
         if kind == "source":
             return b.source(b.site.sources[item])
+        if kind == "archive":
+            return b.archive(item)
         if kind == "whatsnew" and self.changes is not None:
             return b.whatsnew(self.changes)
         if kind == "report" and self.report is not None:
@@ -136,10 +149,17 @@ class SitePages:
         """What every page depends on besides what it reads of the site."""
         return self._builder.settings
 
+    def learned(self) -> Journal:
+        """What building pages computed and found in the memo since the last call
+        (see :meth:`Memo.take_journal`): Markdown conversions, the graph's layout."""
+        return self._builder.memo.take_journal()
+
 
 def path_of(key: PageKey) -> str:
     """Where the page of ``key`` is written, without building it."""
     kind, item = key
+    if kind == "archive":
+        return urls.archive_page(item)
     if item:
         return urls.item_page(f"{kind}s", item)
     return {"home": urls.HOME, "actor_index": urls.index_page("actors"), "topic_index": urls.index_page("topics"),
@@ -162,7 +182,13 @@ def report_page(site: Site, findings: Sequence[Finding], checks: Mapping[str, st
 
 def long_date(day: dt.date | None) -> str:
     """``8 October 2025``: unambiguous in every locale."""
-    return f"{day.day} {day:%B %Y}" if day else ""
+    return f"{day.day} {_MONTHS[day.month]} {day.year}" if day else ""
+
+
+# English month names whatever the locale (``%B`` is the C locale's; a table is
+# also five times faster, and a large archive page shows hundreds of dates).
+_MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 
 
 class _Builder:
@@ -239,6 +265,7 @@ class _Builder:
             entries.append(("Timeline", urls.TIMELINE))
         entries.append(("Search", urls.SEARCH))
         section = path.split("/", 1)[0] if "/" in path else path
+        section = "sources" if section == urls.ARCHIVE else section
         return [{"label": label, "url": urls.relative(path, to),
                  "current": to.split("/", 1)[0] == section if "/" in to else to == path}
                 for label, to in entries]
@@ -403,9 +430,28 @@ class _Builder:
 
     def source_index(self) -> Page:
         here = urls.index_page("sources")
-        rows = [self._source_row(here, s.id) for s in _by_date(self.site.heads.values())]
-        return self._page(here, "sources.html", "Sources", f"The {len(rows)} articles this briefing cites.",
-                          [("Briefing", urls.HOME)], sources=rows)
+        heads = _by_date(self.site.heads.values())
+        count = len(heads)
+        if count <= MAX_INDEX_SOURCES:
+            rows = [self._source_row(here, s.id) for s in heads]
+            return self._page(here, "sources.html", "Sources", f"The {count} articles this briefing cites.",
+                              [("Briefing", urls.HOME)], sources=rows, count=count, months=None)
+        by_month = self.site.months
+        listed = [{"label": month_label(m), "url": urls.relative(here, urls.archive_page(m)),
+                   "count": len(by_month[m])} for m in newest_first(by_month)]
+        rows = [self._source_row(here, s.id) for s in heads[:NEWEST_SOURCES]]
+        return self._page(here, "sources.html", "Sources", f"The {count} articles this briefing cites.",
+                          [("Briefing", urls.HOME)], sources=rows, count=count, months=listed)
+
+    def archive(self, month: str) -> Page:
+        """The sources of one month (large briefings: see :data:`MAX_INDEX_SOURCES`)."""
+        here = urls.archive_page(month)
+        label = month_label(month)
+        rows = [self._source_row(here, sid) for sid in self.site.months[month]]
+        return self._page(here, "archive.html", f"Sources: {label}", f"The {len(rows)} articles of {label}.",
+                          [("Briefing", urls.HOME), ("Sources", urls.index_page("sources"))],
+                          month={"label": label, "key": month}, sources=rows,
+                          index_url=urls.relative(here, urls.index_page("sources")))
 
     def timeline(self) -> Page:
         here = urls.TIMELINE
@@ -758,6 +804,20 @@ def _short_source(source: Head) -> str:
 
 def _plain_run(text: str) -> dict[str, Any]:
     return {"text": text, "owner": None, "mark": False, "url": None}
+
+
+def newest_first(months: Iterable[str]) -> list[str]:
+    """Months (``2025-10``) newest first, then ``undated`` if it is one of them."""
+    found = set(months)
+    return sorted(found - {UNDATED}, reverse=True) + ([UNDATED] if UNDATED in found else [])
+
+
+def month_label(month: str) -> str:
+    """``October 2025`` for ``2025-10``."""
+    if month == UNDATED:
+        return "Undated"
+    year, number = month.split("-")
+    return f"{_MONTHS[int(number)]} {year}"
 
 
 def _by_date(sources: Iterable[Head]) -> list[Head]:

@@ -36,9 +36,7 @@ def layout(site: Site, *, drafts: bool = False) -> Iterator[bytes | Part]:
     separators=(",", ":"))`` and a newline; parts let an edit write again only
     the parts it changed (``output.Staging.put_parts``)."""
     b = site.briefing
-    head = {"title": b.title, "drafts": drafts, "subtitle": b.subtitle, "as_of": b.as_of.isoformat(),
-            "language": b.language, "summary": b.summary, "watch": list(b.watch)}
-    yield ("head", lambda: _dumps(head)[:-1].encode("utf-8"))
+    yield ("head", functools.partial(make_part, site, "head", drafts=drafts))
     yield ("," + _SOURCES).encode()
     for sid in sorted(site.sources):
         yield (f"source:{sid}", functools.partial(_part, _source, site, sid))
@@ -55,6 +53,28 @@ def layout(site: Site, *, drafts: bool = False) -> Iterator[bytes | Part]:
     for tid in sorted(site.topics):
         yield (f"claims:topic:{tid}", functools.partial(_topic_claims, site, tid))
     yield _END.encode()
+
+
+def make_part(site: Site, pid: str, *, drafts: bool = False) -> bytes:
+    """The bytes of one part of :func:`layout`, by its id."""
+    kind, _, ident = pid.partition(":")
+    if kind == "head":
+        b = site.briefing
+        head = {"title": b.title, "drafts": drafts, "subtitle": b.subtitle, "as_of": b.as_of.isoformat(),
+                "language": b.language, "summary": b.summary, "watch": list(b.watch)}
+        return _dumps(head)[:-1].encode("utf-8")
+    if kind == "source":
+        return _part(_source, site, ident)
+    if kind == "actor":
+        return _part(_actor, site, ident)
+    if kind == "topic":
+        return _part(_topic, site, ident)
+    unit_kind, _, unit = ident.partition(":")  # "claims:<unit>"
+    if unit_kind == "briefing":
+        return _claims_part((*site.briefing.key_points, *site.briefing.events))
+    if unit_kind == "source":
+        return _source_claims(site, unit)
+    return _topic_claims(site, unit)
 
 
 def _part(make: Callable[[Site, str], dict[str, Any]], site: Site, ident: str) -> bytes:
@@ -89,40 +109,86 @@ class PartMap:
 
     digest: str
     parts: dict[str, tuple[int, int, bytes]]
+    """Part id -> (offset, length, digest), in the order of the file; empty parts
+    are not in it."""
+    size: int
+    units: tuple[tuple[str, ...], ...]
+    """The ids of the sources, actors and topics: with the same ones, the file has
+    the same parts in the same order."""
+
+
+def _units(site: Site) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted(site.sources)), tuple(sorted(site.actors)), tuple(sorted(site.topics))
 
 
 class Splice:
     """The file's bytes as ``layout`` makes them, copying from the file it
-    replaces (``old`` describes it) every part that did not change: iterate for
-    the bytes and copies, then read :attr:`map`. ``changed(part id)`` says which
-    parts to make again; with no ``old``, all are made."""
+    replaces (``old`` describes it) every part not in ``changed``: iterate for
+    the bytes and copies, then read :attr:`map`. With no ``old``, or ``changed``
+    None, every part is made."""
 
-    def __init__(self, site: Site, *, drafts: bool, old: PartMap | None, changed: Callable[[str], bool]) -> None:
-        self._items = layout(site, drafts=drafts)
-        self._old = old
-        self._changed = changed
+    def __init__(self, site: Site, *, drafts: bool, old: PartMap | None, changed: set[str] | None) -> None:
+        self._site = site
+        self._drafts = drafts
+        self._old = old if changed is not None else None
+        self._changed = changed or set()
         self.map: PartMap | None = None
 
     def __iter__(self) -> Iterator[bytes | Copy]:
+        old = self._old
+        units = _units(self._site)
+        if old is not None and old.units == units and self._changed <= old.parts.keys():
+            made = {pid: make_part(self._site, pid, drafts=self._drafts) for pid in self._changed}
+            if all(made.values()):
+                yield from self._replaced(old, made, units)
+                return
+        yield from self._spliced(units)
+
+    def _replaced(self, old: PartMap, made: dict[str, bytes], units: tuple[tuple[str, ...], ...]
+                  ) -> Iterator[bytes | Copy]:
+        """The same parts in the same order, a few of them made again: the old
+        file with those ranges replaced (the common edit)."""
+        at = 0
+        for offset, pid in sorted((old.parts[pid][0], pid) for pid in made):
+            if offset > at:
+                yield Copy(at, offset - at)
+            yield made[pid]
+            at = offset + old.parts[pid][1]
+        if at < old.size:
+            yield Copy(at, old.size - at)
+        shift = 0
+        parts: dict[str, tuple[int, int, bytes]] = {}
+        whole = []
+        for pid, (offset, length, digest) in old.parts.items():
+            data = made.get(pid)
+            if data is not None:
+                digest = _part_digest(data)
+                parts[pid] = (offset + shift, len(data), digest)
+                shift += len(data) - length
+            else:
+                parts[pid] = (offset + shift, length, digest) if shift else (offset, length, digest)
+            whole.append(pid.encode() + b"\0" + digest)
+        self.map = PartMap(hashlib.sha256(b"".join(whole)).hexdigest(), parts, old.size + shift, units)
+
+    def _spliced(self, units: tuple[tuple[str, ...], ...]) -> Iterator[bytes | Copy]:
         old = self._old.parts if self._old is not None else None
         parts: dict[str, tuple[int, int, bytes]] = {}
-        whole = hashlib.sha256()
+        whole = []
         at = 0
         pending: list[int] = []  # a run of copies to make in one go: [start, end]
         first = True
-        for item in self._items:
+        for item in layout(self._site, drafts=self._drafts):
             if isinstance(item, bytes):
                 if pending:
                     yield Copy(pending[0], pending[1] - pending[0])
                     pending = []
                 yield item
-                whole.update(item)
                 at += len(item)
                 first = True
                 continue
             pid, make = item
             known = old.get(pid) if old is not None else None
-            if old is not None and not self._changed(pid):
+            if old is not None and pid not in self._changed:
                 if known is None:
                     continue  # empty before, and unchanged
                 offset, length, digest = known
@@ -155,11 +221,11 @@ class Splice:
                     pending = []
                 yield data
             parts[pid] = (at, length, digest)
-            whole.update(pid.encode() + b"\0" + digest)
+            whole.append(pid.encode() + b"\0" + digest)
             at += length
         if pending:
             yield Copy(pending[0], pending[1] - pending[0])
-        self.map = PartMap(whole.hexdigest(), parts)
+        self.map = PartMap(hashlib.sha256(b"".join(whole)).hexdigest(), parts, at, units)
 
 
 def _part_digest(data: bytes) -> bytes:

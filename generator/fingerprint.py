@@ -13,9 +13,11 @@ to do.
 Hashing every input of a large briefing costs more than the rest of a no-change
 rebuild, so each file's hash is remembered with its size, modification time and
 inode (``inputs.json``), as git's index does. A remembered hash is used only for
-a file whose stat is unchanged *and* whose modification time is more than a
+a file whose stat is unchanged *and* whose modification time was more than a
 second older than when the hash was taken: a file saved again within the same
-clock tick as its hashing (same size, same time) is hashed again.
+clock tick as its hashing (same size, same time) is hashed again. The table is
+written again only when many entries changed: the few files of an edit are
+simply hashed again by the next build too.
 """
 
 from __future__ import annotations
@@ -42,53 +44,62 @@ class Inputs:
 def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object]) -> Inputs | None:
     """The fingerprint of a build of ``root`` with ``options`` (JSON-able values);
     None when some input cannot be read (the build then reports it properly)."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps({"version": __version__, **options}, sort_keys=True, default=str).encode())
     code = Path(__file__).resolve().parent
     folders = [("content", root / "content"), ("seeds", root / "seeds"), ("templates", root / "templates"),
                ("builtin", builtin_templates), ("code", code)]
     known = _known_hashes(root)
-    seen: dict[str, list[int | str]] = {}
+    seen: dict[str, str] = {}
+    named: list[str] = [json.dumps({"version": __version__, **options}, sort_keys=True, default=str)]
+    hashed = 0
     try:
         for label, folder in folders:
             for rel, path in _files(folder):
                 if label == "code" and not rel.endswith(".py"):
                     continue
-                name = f"{label}/{rel}"
-                digest.update(f"\0{name}\0".encode())
-                seen[path] = entry = _hash(path, known.get(path))
-                digest.update(bytes.fromhex(str(entry[-1])))
+                entry = _hash(path, known.get(path))
+                if entry is not known.get(path):
+                    hashed += 1
+                seen[path] = entry
+                named.append(f"{label}/{rel}\0{entry[-64:]}")
     except OSError:
         return None
-    if seen != known:
+    # A few files hashed again (an edit) are hashed again next time too, which
+    # costs less than writing the whole table (20,000 entries) on every edit.
+    if hashed > _REWRITE_AFTER or seen.keys() != known.keys():
         _write_json(_hashes_path(root), seen)
-    return Inputs(digest.hexdigest(), {path: str(entry[-1]) for path, entry in seen.items()})
+    key = hashlib.sha256("\0".join(named).encode()).hexdigest()
+    return Inputs(key, {path: entry[-64:] for path, entry in seen.items()})
 
 
 _TRUST_AFTER_NS = 1_000_000_000
+_REWRITE_AFTER = 64
 
 
-def _hash(path: str, known: list[int | str] | None) -> list[int | str]:
-    """[size, mtime_ns, inode, hashed-at, sha256] of a file, reusing ``known`` when
-    its stat is unchanged and the file was already a second old when it was hashed."""
+def _hash(path: str, known: object) -> str:
+    """``"size mtime_ns inode trust sha256"`` of a file, reusing ``known`` when its
+    stat is unchanged and it was trusted: already a second old when it was hashed
+    (``T``; a file hashed in the clock tick it was saved in is ``U``, hashed again)."""
     st = os.stat(path)
-    if (known is not None and len(known) == 5 and known[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]
-            and isinstance(known[3], int) and st.st_mtime_ns < known[3] - _TRUST_AFTER_NS):
+    stat = f"{st.st_size} {st.st_mtime_ns} {st.st_ino} T "
+    if type(known) is str and known.startswith(stat) and len(known) == len(stat) + 64:
         return known
     with open(path, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    return [st.st_size, st.st_mtime_ns, st.st_ino, time.time_ns(), sha]
+    trust = "T" if st.st_mtime_ns < time.time_ns() - _TRUST_AFTER_NS else "U"
+    return f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {trust} {sha}"
 
 
 def _hashes_path(root: Path) -> Path:
     return root / CACHE_DIR / "inputs.json"
 
 
-def _known_hashes(root: Path) -> dict[str, list[int | str]]:
+def _known_hashes(root: Path) -> dict[str, object]:
     try:
         data = json.loads(_hashes_path(root).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    # Kept in the briefing folder, so anything may be in it: an entry of another
+    # shape is never used (see _hash).
     return data if isinstance(data, dict) else {}
 
 
@@ -151,15 +162,40 @@ def _stats(out: Path) -> dict[str, list[int]] | None:
     return found or None
 
 
-def remember(root: Path, out: Path, key: str, warnings: list[dict[str, object]]) -> None:
+def remember(root: Path, out: Path, key: str, warnings: list[dict[str, object]],
+             files: Mapping[str, bool] | None = None, before: Mapping[str, list[int]] | None = None) -> None:
     """Record that the site now in ``out`` was built from ``key``, with ``warnings``.
-    A briefing folder that cannot be written to simply gets no record."""
-    stats = _stats(out)
+    With ``files`` (every site path, and whether this build wrote it anew) and
+    ``before`` (the record :func:`intact` read), only the files written or not
+    in that record are looked at again: the others are the very files (same
+    inode, same mtime) the record describes. A briefing folder that cannot be
+    written to simply gets no record."""
+    stats = _stats(out) if files is None or before is None else _restat(out, files, before)
     if stats is None:
         return
     _forget_gone(root)
     _write_json(_record_path(root, out), {"out": str(out.resolve()), "inputs": key, "files": stats,
                                           "warnings": warnings})
+
+
+def _restat(out: Path, files: Mapping[str, bool], before: Mapping[str, list[int]]) -> dict[str, list[int]] | None:
+    base = os.fspath(out)
+    found: dict[str, list[int]] = {}
+    try:
+        for rel in sorted([*files, MARKER]):
+            known = before.get(rel)
+            if known is not None and not files.get(rel, True):
+                found[rel] = known
+                continue
+            st = os.stat(f"{base}/{rel}")
+            found[rel] = [st.st_size, st.st_mtime_ns]
+    except OSError:
+        return None
+    return found
+
+
+MARKER = ".briefing-site"
+"""The site's own manifest (``output.MARKER``), which every build writes."""
 
 
 def _forget_gone(root: Path) -> None:
@@ -174,23 +210,30 @@ def _forget_gone(root: Path) -> None:
             continue
 
 
-def intact(root: Path, out: Path, written: Mapping[str, str]) -> dict[str, str]:
+def intact(root: Path, out: Path, written: Mapping[str, str]) -> tuple[dict[str, str], dict[str, list[int]]]:
     """Of the site files ``written`` (path -> SHA-256, the site's own manifest),
-    those still exactly as the last recorded build left them (size and mtime)."""
+    those still exactly as the last recorded build left them (size and mtime);
+    and that record's entries for them."""
     try:
         data = json.loads(_record_path(root, out).read_text(encoding="utf-8"))
         files = data["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return {}, {}
+    if not isinstance(files, dict):
+        return {}, {}
+    base = os.fspath(out)
     found: dict[str, str] = {}
+    record: dict[str, list[int]] = {}
     for rel, sha in written.items():
         try:
-            st = (out / rel).stat()
+            st = os.stat(f"{base}/{rel}")
         except OSError:
             continue
-        if files.get(rel) == [st.st_size, st.st_mtime_ns]:
+        entry = [st.st_size, st.st_mtime_ns]
+        if files.get(rel) == entry:
             found[rel] = sha
-    return found
+            record[rel] = entry
+    return found, record
 
 
 @dataclass(frozen=True, slots=True)

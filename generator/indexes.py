@@ -16,6 +16,7 @@ then sources, topics and actors by id), never from the order they were added.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -62,15 +63,19 @@ class Contribution:
     citers: Mapping[str, bool] = field(default_factory=dict)
     """Source id -> True for every source this unit's claims name as written,
     found or not, draft or not: what its resolution depends on."""
+    months: Mapping[str, int] = field(default_factory=dict)
+    """A source's month (``2025-10``, or ``undated``) -> its date as an ordinal (0: none)."""
 
 
 def contribution(claims: Iterable[Claim], *, names: Iterable[str] = (),
                  mentions: Mapping[int, tuple[Span, ...]] | None = None,
                  passages: Mapping[int, tuple[Span, ...]] | None = None,
+                 published: dt.date | bool | None = False,
                  member_of: str | None = None, actor: str | None = None) -> Contribution:
     """A unit's contribution: its resolved ``claims`` (in order), the sources its
     claims ``names`` as written, for a source the mentions and keyword passages
-    of its blocks, for an actor its ``actor`` id and the id it is a ``member_of``."""
+    of its blocks and the day it was ``published`` (None: undated), for an actor
+    its ``actor`` id and the id it is a ``member_of``."""
     cited: dict[str, list[tuple[int | None, str]]] = {}
     by_actor: dict[str, list[str]] = {}
     by_topic: dict[str, list[str]] = {}
@@ -95,7 +100,13 @@ def contribution(claims: Iterable[Claim], *, names: Iterable[str] = (),
         members={member_of: (actor,)} if member_of is not None and actor is not None else {},
         positions={k: tuple(v) for k, v in positions.items()},
         citers=dict.fromkeys(sorted(set(names)), True),
+        months={} if published is False else
+        {published.isoformat()[:7]: published.toordinal()} if isinstance(published, dt.date) else {UNDATED: 0},
     )
+
+
+UNDATED = "undated"
+"""The month of sources without a date."""
 
 
 def _blocks_by_owner(found: Mapping[int, tuple[Span, ...]]) -> dict[str, tuple[int, ...]]:
@@ -143,9 +154,12 @@ class Indexes:
     positions: Parts
     citers: Parts
     """Source id -> {unit: True} for each unit whose claims name it."""
+    months: Parts
+    """Month -> {source id: its date as an ordinal}."""
     _owned: set[tuple[str, str]] = field(default_factory=set, init=False)
 
-    NAMES = ("mentions", "passages", "pairs", "cited", "by_actor", "by_topic", "members", "positions", "citers")
+    NAMES = ("mentions", "passages", "pairs", "cited", "by_actor", "by_topic", "members", "positions", "citers",
+             "months")
     """The indexes, in the order of the fields."""
     """(index, key) of the entries this build has its own copy of."""
 
@@ -163,7 +177,8 @@ class Indexes:
         # Mentions and passages are parted by source id: a source is their only unit.
         part = unit.partition(":")[2]
         for name, key_of in (("mentions", part), ("passages", part), ("cited", unit), ("by_actor", unit),
-                             ("by_topic", unit), ("members", unit), ("positions", unit), ("citers", unit)):
+                             ("by_topic", unit), ("members", unit), ("positions", unit), ("citers", unit),
+                             ("months", part)):
             before, after = getattr(old, name), getattr(new, name)
             if before != after:
                 touched.keys[name] = self._replace_parts(name, key_of, before, after)
@@ -264,6 +279,13 @@ def cited_blocks(parts: Mapping[str, tuple[tuple[int | None, str], ...]] | None
             if key not in keys:
                 keys.append(key)
     return {n: tuple(out[n]) for n in sorted(out, key=lambda n: n or 0)}
+
+
+def by_date(parts: Mapping[str, int] | None) -> tuple[str, ...]:
+    """A month's sources, newest first, ties by id."""
+    if not parts:
+        return ()
+    return tuple(sid for sid, _ in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def in_unit_order(parts: Mapping[str, Sequence[P]] | None) -> tuple[P, ...]:

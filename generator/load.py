@@ -68,9 +68,12 @@ class BriefingPaths:
             return path.as_posix()
 
 
-def check_name(paths: BriefingPaths, kind: str, path: Path, diagnostics: Diagnostics) -> bool:
-    """Whether ``path`` in ``content/<kind>/`` is named as a content file must be
-    (``<id>.yaml``); a problem with its name is reported."""
+def check_name(paths: BriefingPaths, kind: str, name: str, diagnostics: Diagnostics) -> bool:
+    """Whether the file ``name`` in ``content/<kind>/`` is named as a content file
+    must be (``<id>.yaml``); a problem with its name is reported."""
+    if name.endswith(".yaml") and fields.id_problem(name[:-5]) is None:
+        return True  # the common case, without the cost of paths and a Location
+    path = paths.content / kind / name
     where = Location(paths.rel(path))
     if path.suffix == ".yml":
         diagnostics.error(where, f"rename to '{path.stem}.yaml': content files end in .yaml")
@@ -109,8 +112,9 @@ def parse_article(paths: BriefingPaths, path: Path, data: bytes,
     return tuple(blocks), found.items
 
 
-def files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[Path]:
-    """The regular files directly in ``folder``, sorted, skipping editor litter."""
+def names(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[str]:
+    """The names of the regular files directly in ``folder``, sorted, skipping
+    editor litter (as plain strings: a large briefing has 20,000 of them)."""
     if not folder.is_dir():
         return []
     # Only a link can lead out of a folder that is itself inside the briefing:
@@ -118,15 +122,15 @@ def files(paths: BriefingPaths, folder: Path, diagnostics: Diagnostics) -> list[
     folder_inside = folder.resolve().is_relative_to(paths.root.resolve())
     out = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        path = Path(entry.path)
-        if entry.name.startswith(".") or entry.name.endswith(_IGNORED_SUFFIXES):
+        name = entry.name
+        if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES):
             continue
-        if (entry.is_symlink() or not folder_inside) and not _inside(paths, path, diagnostics):
+        if (entry.is_symlink() or not folder_inside) and not _inside(paths, Path(entry.path), diagnostics):
             continue
         if entry.is_dir():
-            diagnostics.warning(Location(paths.rel(path)), "ignored: sub-folders are not read here")
+            diagnostics.warning(Location(paths.rel(Path(entry.path))), "ignored: sub-folders are not read here")
             continue
-        out.append(path)
+        out.append(name)
     return out
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-
 from generator.memo import Memo
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -52,6 +53,8 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, e
 
 
 def _make() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # imported when first needed: an edit may need no Markdown
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.validateLink = _validate_link  # type: ignore[method-assign]
     md.add_render_rule("link_open", _link_open)
@@ -66,8 +69,14 @@ class Markdown:
     claim's text appears on many pages, and most texts outlive an edit."""
 
     def __init__(self, memo: Memo | None = None) -> None:
-        self._md = _make()
+        self._made: MarkdownIt | None = None
         self._memo = memo if memo is not None else Memo()
+
+    @property
+    def _md(self) -> MarkdownIt:
+        if self._made is None:
+            self._made = _make()
+        return self._made
 
     def block(self, text: str) -> str:
         """Render paragraphs, lists, emphasis, links; returns HTML."""

@@ -86,11 +86,11 @@ class Memo:
     def _saved_value(self, kind: str, key: bytes) -> Any:
         if self._saved is None or kind not in self._saved_kinds:
             return None
-        return self._saved.get(f"{kind}:{key.hex()}")
+        return self._saved.get(_saved_key(kind, key))
 
     def _save(self, kind: str, key: bytes, value: object) -> None:
         if self._saved is not None and kind in self._saved_kinds:
-            self._saved[f"{kind}:{key.hex()}"] = value
+            self._saved[_saved_key(kind, key)] = value
 
     def take_journal(self) -> Journal:
         """What :meth:`get` computed and found since the last call. A forked worker's
@@ -125,6 +125,11 @@ class Memo:
         self._saved = saved
         self._saved_kinds = frozenset(kept)
         return self
+
+
+def _saved_key(kind: str, key: bytes) -> str:
+    """A kept result's key in the build state (keys may be whole texts: a digest)."""
+    return f"{kind}:{hashlib.blake2b(key, digest_size=16).hexdigest()}"
 
 
 def user_cache() -> Path:

@@ -100,8 +100,10 @@ class PhraseMatcher:
             if form:
                 owners.setdefault(form, set()).add(owner)
         if within is not None:
-            texts = [_match_form(text, ignore_case) for text in within]
-            owners = {form: ids for form, ids in owners.items() if any(form in text for text in texts)}
+            # One string to search: a phrase found only across two texts is kept
+            # for nothing, which changes no match; none that occurs is left out.
+            text = "\0".join(_match_form(text, ignore_case) for text in within)
+            owners = {form: ids for form, ids in owners.items() if form in text}
         self._ignore_case = ignore_case
         self._owners: Mapping[str, tuple[str, ...]] = MappingProxyType(
             {form: tuple(sorted(ids)) for form, ids in owners.items()}

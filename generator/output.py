@@ -135,7 +135,8 @@ class Staging:
         # Plain string paths: pathlib's per-call cost shows on a 10,000-page site.
         self._current = os.fspath(out)
         self._fd = os.open(self.path, os.O_RDONLY) if _RELATIVE else None
-        self._made = {""} | {folder for rel in self.recycled for folder in _folders(rel)}
+        self._made = {""} | {folder for parent in {posixpath.dirname(rel) for rel in self.recycled}
+                             for folder in (parent, *_folders(parent)) if folder}
 
     def __enter__(self) -> Staging:
         return self
@@ -150,6 +151,20 @@ class Staging:
         current site, so its mtime stays. Raises :class:`OutputError`."""
         with self._writing():
             return self._put(rel, data)
+
+    def keep(self, files: Mapping[str, str]) -> dict[str, Placed]:
+        """:meth:`put` for many :class:`Kept` files at once (path -> digest), the
+        pages a build did not build again."""
+        with self._writing():
+            recycled, previous = self.recycled, self.previous
+            placed: dict[str, Placed] = {}
+            for rel, digest in files.items():
+                if recycled.get(rel) == digest and previous.get(rel) == digest:
+                    # Already in place (see _in_place), folder and all: the common case.
+                    placed[rel] = Placed(digest, written=False, reused=True, unbuilt=True)
+                else:
+                    placed[rel] = self._put(rel, Kept(digest, unbuilt=True))
+            return placed
 
     def put_stream(self, rel: str, pieces: Iterable[bytes]) -> Placed:
         """Place the file ``rel`` made of ``pieces``, written as they come, so a
@@ -367,6 +382,9 @@ def _copy_range(source: BinaryIO, target: BinaryIO, offset: int, length: int) ->
 
 class Discard:
     """Where a build that writes nothing (``briefing check``) puts its files."""
+
+    def keep(self, files: Mapping[str, str]) -> dict[str, Placed]:
+        return {rel: Placed("", written=False, reused=True, unbuilt=True) for rel in files}
 
     def put(self, rel: str, data: bytes | Kept) -> Placed:
         return Placed("", written=False, reused=isinstance(data, Kept),

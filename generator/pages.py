@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.context import PageKey, SitePages, path_of
+from generator.context import PageKey, SitePages
 from generator.reads import WHOLE, Entry, unpack
 from generator.render import RenderResult
 from generator.store import Store, Table
@@ -76,12 +76,15 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
     if book.changes != pages.changes:
         entries = entries | {(WHOLE, "changes")}
     affected = Readers(store.table("readers")).of(entries)
+    retemplated = {name for name in book.templates.keys() | templates.keys()
+                   if book.templates.get(name) != templates.get(name)}
     make: list[PageKey] = []
     keep: dict[str, str] = {}
+    known_pages = book.pages
     for key, pid in zip(keys, ids, strict=True):
-        known = book.pages.get(pid)
-        if (known is None or known[3] or pid in affected or known[0] != path_of(key)
-                or book.templates.get(known[1]) != templates.get(known[1]) or reusable.get(known[0]) != known[2]):
+        known = known_pages.get(pid)
+        if (known is None or known[3] or pid in affected or known[1] in retemplated
+                or reusable.get(known[0]) != known[2]):
             make.append(key)
         else:
             keep[known[0]] = known[2]
@@ -118,8 +121,7 @@ def remember(store: Store, pages: SitePages, templates: Mapping[str, bytes], pla
             readers.move(pid, unpack(previous), ())
         if pid in reads:
             del reads[pid]
-    ordered = {page_id(k): book[page_id(k)] for k in pages.plan() if page_id(k) in book}
-    meta["pages"] = Book(ordered, dict(templates), pages.settings, pages.changes)
+    meta["pages"] = Book(book, dict(templates), pages.settings, pages.changes)
 
 
 def _group(entry: Entry) -> str:
@@ -184,8 +186,7 @@ def _remember_all(store: Store, pages: SitePages, templates: Mapping[str, bytes]
             del table[key]
     book = {page_id(r.key): (r.path, r.template, r.placed.digest if r.placed else "", r.reads is None)
             for r in made}
-    ordered = {page_id(k): book[page_id(k)] for k in pages.plan() if page_id(k) in book}
-    store.table("meta")["pages"] = Book(ordered, dict(templates), pages.settings, pages.changes)
+    store.table("meta")["pages"] = Book(book, dict(templates), pages.settings, pages.changes)
     groups: dict[str, dict[Any, list[str]]] = {}
     reads = store.table("page")
     for result in made:

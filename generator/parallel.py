@@ -14,7 +14,6 @@ Small jobs, platforms without ``fork``, and ``jobs=1`` run in-process.
 from __future__ import annotations
 
 import gc
-import multiprocessing as mp
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -30,7 +29,12 @@ _worker_func: Callable[[Any], Any] | None = None
 def fork_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int, chunksize: int = 32,
              min_items: int = MIN_ITEMS) -> Iterator[R]:
     """``map(func, items)`` across ``jobs`` forked processes; yields in item order."""
-    if jobs <= 1 or len(items) < min_items or "fork" not in mp.get_all_start_methods():
+    if jobs <= 1 or len(items) < min_items:
+        yield from map(func, items)
+        return
+    import multiprocessing as mp  # only for many items: most builds of an edit need no pool
+
+    if "fork" not in mp.get_all_start_methods():
         yield from map(func, items)
         return
     # Objects alive now are the workers' inherited input: frozen, the collector

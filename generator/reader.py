@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from generator.model import Block, BlockKind
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 DEFAULT_DROP: tuple[str, ...] = (
     r"\d+ View gallery",
@@ -118,6 +119,8 @@ def read_markdown(text: str) -> list[Block]:
     """
     # A fresh parser per call costs about 0.1 ms and keeps the module free of
     # shared mutable objects (markdown-it caches its rule chains lazily).
+    from markdown_it import MarkdownIt  # only for .md articles, and only when one is read
+
     tokens = MarkdownIt("commonmark", {"html": False}).parse(clean(text))
 
     # Reading order is the order of the opening tokens, but an item's text is

@@ -19,7 +19,7 @@ import jinja2.meta
 
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
-from generator.memo import Memo, digest
+from generator.memo import Journal, Memo, digest
 from generator.output import Discard, Placed, Sink
 from generator.parallel import fork_map
 from generator.reads import pack
@@ -155,6 +155,8 @@ class RenderResult(NamedTuple):
     reads: bytes | None = None
     """What the page read of the site (see :mod:`generator.reads`), packed; None
     for a page that is always built."""
+    learned: Journal | None = None
+    """What building the page computed and found in the memo (see ``SitePages.learned``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,7 @@ class Renderer:
             return RenderResult(key, page.path, page.template, None, error)
         placed = self.sink.put(page.path, text.encode("utf-8"))
         return RenderResult(key, page.path, page.template, placed, None,
-                            None if read_set is None else pack(read_set))
+                            None if read_set is None else pack(read_set), self.pages.learned())
 
 
 def render_page(env: jinja2.Environment, page: Page, root: Path, diagnostics: Diagnostics) -> str:
@@ -202,14 +204,19 @@ def _render(env: jinja2.Environment, page: Page, root: Path) -> tuple[str, Diagn
 
 
 def render_pages(renderer: Renderer, keys: Sequence[PageKey], diagnostics: Diagnostics, *, jobs: int = 1,
-                 progress: Callable[[int, int], None] | None = None) -> list[RenderResult]:
+                 memo: Memo | None = None, progress: Callable[[int, int], None] | None = None
+                 ) -> list[RenderResult]:
     """Render the pages of ``keys`` into the renderer's sink, across ``jobs``
     processes for many pages; the result does not depend on ``jobs``. A template
     error is reported once per template, with its file and line, and its pages
-    are left out. ``progress`` is told (pages done, pages) now and then."""
+    are left out. The ``memo`` learns what the pages computed in the workers.
+    ``progress`` is told (pages done, pages) now and then."""
     failed: set[str] = set()
     out: list[RenderResult] = []
+    renderer.pages.learned()  # only what pages compute from here on is sent back
     for done, result in enumerate(_results(renderer, list(keys), jobs), 1):
+        if memo is not None and result.learned is not None:
+            memo.replay(result.learned)
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == len(keys)):
             progress(done, len(keys))
         if result.error is not None:

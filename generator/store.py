@@ -295,7 +295,9 @@ class Table(MutableMapping[str, Any]):
             return False
         if key in self.overlay:
             return self.overlay[key] is not _GONE
-        return key in self._base_keys()
+        if self._keys is not None:
+            return key in self._keys
+        return self._base(key) is not _GONE  # one entry, not every key
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key not in self.overlay:
@@ -353,7 +355,7 @@ class _Previous(Mapping[str, Any]):
         return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key in self._table._base_keys()
+        return isinstance(key, str) and self._table._base(key) is not _GONE
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._table._base_keys()))

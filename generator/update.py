@@ -29,11 +29,14 @@ of the code, another ``--drafts``) starts it afresh.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import marshal
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator import reader, schema
 from generator.citations import fold_source
@@ -44,6 +47,7 @@ from generator.indexes import (
     Touched,
     View,
     actor_blocks,
+    by_date,
     cited_blocks,
     co_mentioned,
     contribution,
@@ -54,7 +58,7 @@ from generator.load import (
     MAX_YAML_BYTES,
     BriefingPaths,
     check_name,
-    files,
+    names,
     parse_article,
     parse_record,
     read_bytes,
@@ -83,9 +87,13 @@ _READERS = {"source": schema.read_source, "topic": schema.read_topic, "actor": s
 _FEW_TEXTS = 50
 
 
-@dataclass(frozen=True, slots=True)
-class Head:
-    """What the state keeps of every unit, loaded whole by each build."""
+Problems = tuple[tuple[str, int, int, str, str], ...]
+"""Warnings as plain data: (path, line, column, severity, message) each."""
+
+
+class Head(NamedTuple):
+    """What the state keeps of every unit, loaded whole by each build: plain
+    data, marshalled (see :func:`_pack_heads`)."""
 
     inputs: tuple[str, ...]
     """The SHA-256 of the files it was read from (a source: its summary, its
@@ -93,10 +101,10 @@ class Head:
     file: str = ""
     """A source's article (its file name in ``seeds/``)."""
     draft: bool = False
-    read_warnings: tuple[Diagnostic, ...] = ()
-    resolve_warnings: tuple[Diagnostic, ...] = ()
-    source: SourceHead | None = None
-    """A source's head (see ``Site.heads``)."""
+    read_warnings: Problems = ()
+    resolve_warnings: Problems = ()
+    source: tuple[str, str, str, int | None, int] | None = None
+    """A source's head (see ``Site.heads``), its date as an ordinal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +185,7 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     if before is None or before.drafts != drafts:
         store.start_fresh()
         before = None
-    heads: dict[str, Head] = dict(meta.get("heads") or {})
+    heads = _unpack_heads(meta.get("heads"))
     run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts)
     briefing = run.read_all()
     if briefing is None:
@@ -186,12 +194,11 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     found = run.phrases(before, published)
     run.analyse(found, before, published)
     run.resolve(before, published)
-    meta["heads"] = run.new_heads
+    meta["heads"] = _pack_heads(run.new_heads)
     meta["globals"] = Globals(drafts, briefing.drop, found)
-    changed = Changed(fresh=store.fresh, previous=None if store.fresh else _site(run.previous_tables(), heads,
-                                                                                  drafts),
-                      units=run.changed_units(), touched=run.touched)
-    return Update(_site(run.tables(), run.new_heads, drafts), changed)
+    previous = None if store.fresh else _site(run.previous_tables(), heads, run._published_before())
+    changed = Changed(fresh=store.fresh, previous=previous, units=run.changed_units(), touched=run.touched)
+    return Update(_site(run.tables(), run.new_heads, published), changed)
 
 
 # ---------------------------------------------------------------- one update
@@ -219,6 +226,8 @@ class _Run:
         self.analysed: set[str] = set()
         self.resolved_again: set[str] = set()
         self.touched = Touched()
+        self._now: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] | None = None
+        self._was: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] | None = None
 
     def tables(self) -> _Tables:
         return _Tables(self.read, self.facts, self.resolved, self.indexes.tables(),
@@ -238,42 +247,46 @@ class _Run:
         if not briefing_file.is_file():
             _no_briefing(paths, briefing_file, self.diagnostics)
             return None
-        self._read_unit(BRIEFING, briefing_file, lambda node, _, at, found: schema.read_briefing(node, at, found))
+        self._read_unit(BRIEFING, os.fspath(briefing_file),
+                        lambda node, _, at, found: schema.read_briefing(node, at, found))
         briefing: Briefing | None = self.read[BRIEFING].record if BRIEFING in self.new_heads else None
         drop = reader.compile_drop(briefing.drop if briefing else ())
         drop_key = digest([p.pattern for p in drop]).hex()
         for kind in ("topic", "actor"):
-            for path in self._content_files(kind):
-                self._read_unit(f"{kind}:{path.stem}", path, _READERS[kind])
+            for ident, path in self._content_files(kind):
+                self._read_unit(f"{kind}:{ident}", path, _READERS[kind])
         self._read_sources(drop, drop_key)
         self.new_heads = {u: self.new_heads[u] for u in sorted(self.new_heads)}
         return briefing
 
-    def _content_files(self, kind: str) -> Iterator[Path]:
-        for path in files(self.paths, self.paths.content / f"{kind}s", self.diagnostics):
-            if check_name(self.paths, f"{kind}s", path, self.diagnostics):
-                yield path
+    def _content_files(self, kind: str) -> Iterator[tuple[str, str]]:
+        """(id, path) of each well-named file of a content folder."""
+        folder = self.paths.content / f"{kind}s"
+        base = os.fspath(folder)
+        for name in names(self.paths, folder, self.diagnostics):
+            if check_name(self.paths, f"{kind}s", name, self.diagnostics):
+                yield name[:-5], f"{base}/{name}"
 
-    def _sha(self, path: Path, limit: int) -> tuple[str, bytes | None] | None:
+    def _sha(self, path: str, limit: int) -> tuple[str, bytes | None] | None:
         """A file's SHA-256 (and its bytes, when they had to be read to hash it);
         None when it cannot be read (reported)."""
-        known = self.hashes.get(str(path))
+        known = self.hashes.get(path)
         if known is not None:
             return known, None
-        data = read_bytes(self.paths, path, limit, self.diagnostics)
+        data = read_bytes(self.paths, Path(path), limit, self.diagnostics)
         if data is None:
             return None
         return hashlib.sha256(data).hexdigest(), data
 
-    def _bytes(self, path: Path, limit: int, data: bytes | None) -> bytes | None:
+    def _bytes(self, path: str, limit: int, data: bytes | None) -> bytes | None:
         """The bytes of a file to read again. The fingerprint's hash is never
         trusted for what is read (the file may have been saved since): a unit's
         inputs are the hashes of the very bytes it was read from."""
         if data is not None:
             return data
-        return read_bytes(self.paths, path, limit, self.diagnostics)
+        return read_bytes(self.paths, Path(path), limit, self.diagnostics)
 
-    def _read_unit(self, unit: str, path: Path, read: Any) -> None:
+    def _read_unit(self, unit: str, path: str, read: Any) -> None:
         """A briefing, topic or actor unit, read again if its file changed."""
         hashed = self._sha(path, MAX_YAML_BYTES)
         if hashed is None:
@@ -282,27 +295,42 @@ class _Run:
         head = self.heads.get(unit)
         if head is not None and head.inputs == (sha,):
             self.new_heads[unit] = head
-            self.diagnostics.extend(head.read_warnings)
+            _report(self.diagnostics, head.read_warnings)
             return
         data = self._bytes(path, MAX_YAML_BYTES, data)
         if data is None:
             return
-        record, problems = parse_record(self.paths, path, data, read)
+        record, problems = parse_record(self.paths, Path(path), data, read)
         self.diagnostics.extend(problems)
         if record is None:
             return
         self.read[unit] = Read(record, tuple(problems))
         self.reread.add(unit)
         self.new_heads[unit] = Head((hashlib.sha256(data).hexdigest(),), draft=getattr(record, "draft", False),
-                                    read_warnings=tuple(problems))
+                                    read_warnings=_pack_problems(problems))
 
     def _read_sources(self, drop: Sequence[Any], drop_key: str) -> None:
         """Every source unit: its summary, then its article, each read again if it changed."""
         paths = self.paths
-        seeds = {p.name: p for p in files(paths, paths.seeds, self.diagnostics)}
+        base = os.fspath(paths.seeds)
+        seeds = {name: f"{base}/{name}" for name in names(paths, paths.seeds, self.diagnostics)}
         named: dict[str, str] = {}
-        for path in self._content_files("source"):
-            summary = _Summary.of(self, f"source:{path.stem}", path)
+        hashes, heads, new_heads = self.hashes, self.heads, self.new_heads
+        for ident, path in self._content_files("source"):
+            unit = "source:" + ident
+            head = heads.get(unit)
+            if head is not None:
+                # The common case, spelt out: an unchanged summary of an unchanged article.
+                file = head.file
+                seed = seeds.get(file)
+                if (seed is not None and file not in named and head.inputs[0] == hashes.get(path)
+                        and head.inputs[1] == hashes.get(seed) and head.inputs[2] == drop_key):
+                    named[file] = ident
+                    new_heads[unit] = head
+                    if head.read_warnings:
+                        _report(self.diagnostics, head.read_warnings)
+                    continue
+            summary = _Summary.of(self, unit, path)
             if summary is None:
                 continue
             if summary.file in named:
@@ -311,7 +339,7 @@ class _Run:
                                                             f" source '{named[summary.file]}'; each article has"
                                                             " one summary")
                 continue
-            named[summary.file] = path.stem
+            named[summary.file] = ident
             seed = seeds.get(summary.file)
             if seed is None:
                 self.diagnostics.extend(summary.problems())
@@ -320,12 +348,12 @@ class _Run:
                 continue
             self._source_article(summary, seed, drop, drop_key)
         for name, path in seeds.items():
-            if name not in named and path.suffix in (".txt", ".md"):
-                self.diagnostics.warning(Location(paths.rel(path)), "no source names this article, so it is"
+            if name not in named and name.endswith((".txt", ".md")):
+                self.diagnostics.warning(Location(paths.rel(Path(path))), "no source names this article, so it is"
                                                                     " not published; add content/sources/"
                                                                     f"<id>.yaml with 'file: {name}'")
 
-    def _source_article(self, summary: _Summary, seed: Path, drop: Sequence[Any], drop_key: str) -> None:
+    def _source_article(self, summary: _Summary, seed: str, drop: Sequence[Any], drop_key: str) -> None:
         unit = summary.unit
         hashed = self._sha(seed, MAX_ARTICLE_BYTES)
         if hashed is None:
@@ -335,42 +363,40 @@ class _Run:
         head = self.heads.get(unit)
         if head is not None and head.inputs == (summary.sha, seed_sha, drop_key):
             self.new_heads[unit] = head
-            self.diagnostics.extend(head.read_warnings)
+            _report(self.diagnostics, head.read_warnings)
             return
         data = self._bytes(seed, MAX_ARTICLE_BYTES, data)
         problems = summary.problems()
         if data is None:
             self.diagnostics.extend(problems)
             return
-        blocks, article = parse_article(self.paths, seed, data, drop)
+        blocks, article = parse_article(self.paths, Path(seed), data, drop)
         self.diagnostics.extend((*problems, *article))
         if blocks is None:
             return
         record = replace(summary.record(), blocks=blocks)
         self.read[unit] = Read(record, problems, tuple(article))
         self.reread.add(unit)
+        head_of = source_head(record)
         self.new_heads[unit] = Head((summary.sha, hashlib.sha256(data).hexdigest(), drop_key), file=record.file,
-                                    draft=record.draft, read_warnings=(*problems, *article),
-                                    source=source_head(record))
+                                    draft=record.draft, read_warnings=_pack_problems((*problems, *article)),
+                                    source=(*head_of[:3], _ordinal(head_of.published), head_of.numbered))
 
     # ------------------------------------------------------------ analyse
 
     def published(self) -> dict[str, frozenset[str]]:
         """The published ids of each kind, as the units now stand."""
-        out: dict[str, set[str]] = {kind: set() for kind in _KINDS}
-        for unit, head in self.new_heads.items():
-            kind, _, ident = unit.partition(":")
-            if kind in out and (self.drafts or not head.draft):
-                out[kind].add(ident)
-        return {kind: frozenset(ids) for kind, ids in out.items()}
+        if self._now is None:
+            self._now = _kinds(self.new_heads, self.drafts)
+        return self._now[1]
 
     def _published_before(self) -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {kind: set() for kind in _KINDS}
-        for unit, head in self.heads.items():
-            kind, _, ident = unit.partition(":")
-            if kind in out and (self.drafts or not head.draft):
-                out[kind].add(ident)
-        return {kind: frozenset(ids) for kind, ids in out.items()}
+        return self._before()[1]
+
+    def _before(self) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+        if self._was is None:
+            self._was = _kinds(self.heads, self.drafts)
+        return self._was
 
     def phrases(self, before: Globals | None, published: Mapping[str, frozenset[str]]) -> Phrases:
         """What text analysis looks for; worked out again only when an actor or
@@ -415,35 +441,43 @@ class _Run:
     def resolve(self, before: Globals | None, published: Mapping[str, frozenset[str]]) -> None:
         """Resolve every unit that needs it (see the module doc) and put its new
         contribution into the indexes."""
-        was = self._published_before()
-        present = {kind: {u.partition(":")[2] for u in self.new_heads if u.startswith(kind + ":")}
-                   for kind in _KINDS}
-        existed = {kind: {u.partition(":")[2] for u in self.heads if u.startswith(kind + ":")} for kind in _KINDS}
-        everything = before is None or any(present[k] != existed[k] or published[k] != was[k]
-                                           for k in ("actor", "topic"))
-        units = {u for u in self.new_heads if u == BRIEFING or u.partition(":")[2] in
-                 published.get(u.partition(":")[0], frozenset())}
-        if everything:
-            todo = set(units)
+        existed, was = self._before()
+        present = self._now[0] if self._now is not None else _kinds(self.new_heads, self.drafts)[0]
+
+        def now(unit: str) -> bool:
+            kind, _, ident = unit.partition(":")
+            return unit == BRIEFING or ident in published.get(kind, ())
+
+        def then(unit: str) -> bool:
+            kind, _, ident = unit.partition(":")
+            return unit == BRIEFING or ident in was.get(kind, ())
+
+        if before is None or any(present[k] != existed[k] or published[k] != was[k] for k in ("actor", "topic")):
+            todo = {unit for unit in self.new_heads if now(unit)}
         else:
-            moved_sources = ({s for s in present["source"] | existed["source"]
-                              if f"source:{s}" in self.reread or (s in published["source"]) != (s in was["source"])}
-                             | (existed["source"] - present["source"]))
+            moved = ({u.partition(":")[2] for u in self.reread if u.startswith("source:")}
+                     | (published["source"] ^ was["source"]) | (existed["source"] - present["source"]))
             citers = self.indexes.citers
-            todo = {u for u in units if u in self.reread}
-            for sid in moved_sources:
-                todo.update(u for u in (citers.get(sid) or {}) if u in units)
-        scope = self._scope(published)
-        for unit in sorted(todo):
-            self._resolve_unit(unit, scope)
+            todo = {u for u in self.reread if now(u)}
+            for sid in moved:
+                todo.update(u for u in (citers.get(sid) or {}) if now(u))
+        for unit, head in self.new_heads.items():  # as the last good build found them
+            if head.resolve_warnings and unit not in todo and now(unit):
+                _report(self.diagnostics, head.resolve_warnings)
+        if todo:
+            scope = self._scope(published, present)
+            for unit in sorted(todo):
+                self._resolve_unit(unit, scope)
         # Analysed again but not resolved again: the same claims, new mentions.
         for unit in sorted(self.analysed - todo):
-            if unit in units:
+            if now(unit):
                 old: Resolved = self.resolved[unit]
                 self._contribute(unit, replace(old, contribution=self._contribution(unit, old.claims, None)))
-        for unit in sorted(set(self.heads) | set(self.new_heads)):
-            if unit not in units and unit in self.resolved:
-                self.touched.update(self.indexes.replace(unit, self.resolved[unit].contribution, None))
+        gone = sorted(unit for unit in self.heads if then(unit) and not now(unit))
+        for unit in gone:  # gone, or a draft now
+            found: Resolved | None = self.resolved.get(unit)
+            if found is not None:
+                self.touched.update(self.indexes.replace(unit, found.contribution, None))
                 del self.resolved[unit]
                 self.resolved_again.add(unit)
         self._count_cited()
@@ -461,13 +495,13 @@ class _Run:
                 counts.pop(sid, None)
         meta["cited_counts"] = counts
 
-    def _scope(self, published: Mapping[str, frozenset[str]]) -> Scope:
-        sources = _Records(self.read, sorted(u for u in self.new_heads if u.startswith("source:")))
+    def _scope(self, published: Mapping[str, frozenset[str]], present: Mapping[str, frozenset[str]]) -> Scope:
+        sources = _Records(self.read, present["source"])
         return Scope(
             sources=sources,
             folded=_Folded(sources),
-            actors=dict.fromkeys(u.partition(":")[2] for u in self.new_heads if u.startswith("actor:")),
-            topics=dict.fromkeys(u.partition(":")[2] for u in self.new_heads if u.startswith("topic:")),
+            actors=dict.fromkeys(present["actor"]),
+            topics=dict.fromkeys(present["topic"]),
             published_sources=published["source"],
             published_actors=published["actor"],
             published_topics=published["topic"],
@@ -492,7 +526,7 @@ class _Run:
         resolved = Resolved(value, claims, tuple(found.items), self._contribution(unit, claims, value))
         self._contribute(unit, resolved)
         head = self.new_heads[unit]
-        self.new_heads[unit] = replace(head, resolve_warnings=tuple(found.items))
+        self.new_heads[unit] = head._replace(resolve_warnings=_pack_problems(found.items))
 
     def _contribution(self, unit: str, claims: tuple[Claim, ...], value: Any) -> Contribution:
         kind, _, ident = unit.partition(":")
@@ -500,7 +534,8 @@ class _Run:
         if kind == "source":
             facts: Facts | None = self.facts.get(ident)
             return contribution(claims, names=names, mentions=facts.mentions if facts else None,
-                                passages=facts.passages if facts else None)
+                                passages=facts.passages if facts else None,
+                                published=self.read[unit].record.published)
         if kind == "actor":
             actor = value if value is not None else self.resolved[unit].value
             member_of = actor.affiliation.id if actor.affiliation else None
@@ -515,6 +550,43 @@ class _Run:
 
     def changed_units(self) -> set[str]:
         return self.reread | self.analysed | self.resolved_again | (set(self.heads) ^ set(self.new_heads))
+
+
+def _pack_heads(heads: Mapping[str, Head]) -> bytes:
+    """The heads as the state keeps them: marshalled plain data, since every build
+    loads and saves all of them (pickling ten thousand took 50 ms, this 5)."""
+    return marshal.dumps({unit: tuple(h) for unit, h in heads.items()})
+
+
+def _unpack_heads(data: bytes | None) -> dict[str, Head]:
+    if not data:
+        return {}
+    make = Head._make
+    return {unit: make(fields) for unit, fields in marshal.loads(data).items()}
+
+
+def _source_head(found: tuple[str, str, str, int | None, int] | None) -> SourceHead:
+    assert found is not None, "every source read has a head"
+    sid, title, outlet, day, numbered = found
+    return SourceHead(sid, title, outlet, None if day is None else dt.date.fromordinal(day), numbered)
+
+
+def _report(diagnostics: Diagnostics, found: Problems) -> None:
+    """Report warnings kept in a head."""
+    for path, line, column, severity, message in found:
+        where = Location(path, line, column)
+        if severity == "error":
+            diagnostics.error(where, message)
+        else:
+            diagnostics.warning(where, message)
+
+
+def _ordinal(day: dt.date | None) -> int | None:
+    return None if day is None else day.toordinal()
+
+
+def _pack_problems(found: Iterable[Diagnostic]) -> Problems:
+    return tuple((d.location.path, d.location.line, d.location.column, d.severity, d.message) for d in found)
 
 
 class _Summary:
@@ -534,7 +606,7 @@ class _Summary:
         self._problems = problems
 
     @classmethod
-    def of(cls, run: _Run, unit: str, path: Path) -> _Summary | None:
+    def of(cls, run: _Run, unit: str, path: str) -> _Summary | None:
         """The summary at ``path``; None if it cannot be used (reported)."""
         hashed = run._sha(path, MAX_YAML_BYTES)
         if hashed is None:
@@ -546,7 +618,7 @@ class _Summary:
         data = run._bytes(path, MAX_YAML_BYTES, data)
         if data is None:
             return None
-        record, problems = parse_record(run.paths, path, data, schema.read_source)
+        record, problems = parse_record(run.paths, Path(path), data, schema.read_source)
         if record is None:
             run.diagnostics.extend(problems)
             return None
@@ -566,6 +638,20 @@ class _Summary:
         if self._problems is None:
             self._problems = self._stored().problems
         return self._problems
+
+
+def _kinds(heads: Mapping[str, Head], drafts: bool) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """The ids of each kind of unit among ``heads``, and those published."""
+    present: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    published: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    for unit, head in heads.items():
+        kind, _, ident = unit.partition(":")
+        found = present.get(kind)
+        if found is not None:
+            found.append(ident)
+            if drafts or not head.draft:
+                published[kind].append(ident)
+    return ({k: frozenset(v) for k, v in present.items()}, {k: frozenset(v) for k, v in published.items()})
 
 
 def _named_sources(record: Any) -> set[str]:
@@ -591,13 +677,14 @@ def _no_briefing(paths: BriefingPaths, briefing_file: Path, diagnostics: Diagnos
 class _Records(Mapping[str, Source]):
     """The sources that could be read (drafts included), read from the state on first use."""
 
-    def __init__(self, read: Mapping[str, Read], units: Iterable[str]) -> None:
+    def __init__(self, read: Mapping[str, Read], ids: frozenset[str]) -> None:
         self._read = read
-        self._ids = {u.partition(":")[2]: u for u in units}
+        self._ids = ids
 
     def __getitem__(self, sid: str) -> Source:
-        unit = self._ids[sid]
-        record: Source = self._read[unit].record
+        if sid not in self._ids:
+            raise KeyError(sid)
+        record: Source = self._read["source:" + sid].record
         return record
 
     def __iter__(self) -> Iterator[str]:
@@ -641,21 +728,17 @@ class _Tables:
     cited_counts: Mapping[str, int]
 
 
-def _site(tables: _Tables, heads: Mapping[str, Head], drafts: bool) -> Site:
+def _site(tables: _Tables, heads: Mapping[str, Head], published: Mapping[str, frozenset[str]]) -> Site:
     """The site the units make, reading the tables on demand."""
-    ids: dict[str, list[str]] = {kind: [] for kind in _KINDS}
-    for unit, head in heads.items():
-        kind, _, ident = unit.partition(":")
-        if kind in ids and (drafts or not head.draft):
-            ids[kind].append(ident)
-    sources, actors, topics = (sorted(ids[k]) for k in ("source", "actor", "topic"))
+    sources, actors, topics = (sorted(published[k]) for k in ("source", "actor", "topic"))
     resolved, facts, index = tables.resolved, tables.facts, tables.indexes
-    briefing = resolved[BRIEFING].value if BRIEFING in resolved else tables.read[BRIEFING].record
+    found = resolved.get(BRIEFING)
+    briefing = found.value if found is not None else tables.read[BRIEFING].record
     return Site(
         briefing=briefing,
         sources=_Units(sources, lambda sid: replace(tables.read[f"source:{sid}"].record,
                                                     key_points=resolved[f"source:{sid}"].claims)),
-        heads={sid: head.source for sid in sources if (head := heads[f"source:{sid}"]).source is not None},
+        heads=_Units(sources, lambda sid: _source_head(heads[f"source:{sid}"].source)),
         actors=_Units(actors, lambda aid: resolved[f"actor:{aid}"].value),
         topics=_Units(topics, lambda tid: resolved[f"topic:{tid}"].value),
         positions=_Units(actors, lambda aid: resolved[f"actor:{aid}"].claims),
@@ -670,6 +753,7 @@ def _site(tables: _Tables, heads: Mapping[str, Head], drafts: bool) -> Site:
         co_mentions=View(index["pairs"], co_mentioned, actors),
         members=View(index["members"], in_unit_order, actors),
         positions_by_topic=View(index["positions"], in_unit_order, topics),
+        months=View(index["months"], by_date),
         text_keys=_Units(sources, lambda sid: facts[sid].key),
     )
 

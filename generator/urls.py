@@ -17,6 +17,8 @@ WHATSNEW = "whatsnew/index.html"
 REPORT = "_report/index.html"
 """The editors' health report (``build --report`` only; never in the sitemap or feed)."""
 ASSETS = "assets"
+ARCHIVE = "archive"
+"""Where a large briefing lists its sources month by month (``archive/2025-10/``)."""
 
 
 def index_page(kind: str) -> str:
@@ -27,6 +29,11 @@ def index_page(kind: str) -> str:
 def item_page(kind: str, item_id: str) -> str:
     """The page of one actor, topic or source."""
     return f"{kind}/{item_id}/index.html"
+
+
+def archive_page(month: str) -> str:
+    """The page of the sources of one month (``2025-10``, or ``undated``)."""
+    return f"{ARCHIVE}/{month}/index.html"
 
 
 def block_link(source_id: str, n: int | None) -> str:

@@ -162,6 +162,7 @@ _MAKERS: dict[str, Callable[[Site], Mapping[Any, Any]]] = {
     "cited_by": lambda s: s.cited_by,
     "cited_blocks": lambda s: _Derived(s.heads, _cited_count(s)),
     "site": lambda s: {"briefing": s.briefing, "meta": meta(s.briefing)},
+    "months": lambda s: s.months,
 }
 
 
@@ -194,6 +195,7 @@ class SiteViews:
         self.claims: Recorded[str, Claim] = made["claims"]
         self.cited_by = made["cited_by"]
         self.cited_blocks: Recorded[str, int] = made["cited_blocks"]
+        self.months: Recorded[str, tuple[str, ...]] = made["months"]
         self._site = made["site"]
 
     @property
@@ -211,15 +213,21 @@ class SiteViews:
 
 # Which views each kind of unit reaches, and which index feeds which views.
 _BY_UNIT = {
-    "source": ("sources", "heads", "numbered", "summaries", "mentions", "passages", "cited_blocks"),
-    "actor": ("actors", "actor_names", "positions_by_actor", "actor_mentions", "claims_by_actor", "co_mentions",
-              "members"),
-    "topic": ("topics", "topic_heads", "topic_passages", "claims_by_topic", "positions_by_topic"),
+    "source": ("sources", "heads", "numbered", "summaries", "mentions", "passages"),
+    "actor": ("actors", "actor_names", "positions_by_actor"),
+    "topic": ("topics", "topic_heads"),
+}
+# Views of the indexes that have an entry for every unit of a kind: besides the
+# index keys an edit touched, they change when such a unit comes or goes.
+_KEYED_BY_UNIT = {
+    "source": ("cited_blocks",),
+    "actor": ("actor_mentions", "claims_by_actor", "co_mentions", "members"),
+    "topic": ("topic_passages", "claims_by_topic", "positions_by_topic"),
 }
 _BY_INDEX = {
     "mentions": ("actor_mentions",), "passages": ("topic_passages",), "pairs": ("co_mentions",),
     "cited": ("cited_by", "cited_blocks"), "by_actor": ("claims_by_actor",), "by_topic": ("claims_by_topic",),
-    "members": ("members",), "positions": ("positions_by_topic",),
+    "members": ("members",), "positions": ("positions_by_topic",), "months": ("months",),
 }
 
 
@@ -248,6 +256,9 @@ def changed_entries(changed: Changed, site: Site) -> set[Entry] | None:
             continue
         for view in _BY_UNIT[kind]:
             compare(view, (ident,))
+        if (ident in getattr(old_site, kind + "s")) != (ident in getattr(site, kind + "s")):
+            for view in _KEYED_BY_UNIT[kind]:
+                compare(view, (ident,))
         _compare_claims(found, _unit_claims(old_site, unit), _unit_claims(site, unit))
         if kind == "source":
             _compare_blocks(found, old_site, site, ident)
@@ -300,23 +311,24 @@ def _block_spans(name: str) -> Callable[[Site, str], Mapping[int, Any]]:
     return get
 
 
-def json_changes(entries: set[Entry]) -> Callable[[str], bool]:
-    """Which parts of ``data/briefing.json`` (``data.layout``) an edit that
+def json_changes(entries: set[Entry]) -> set[str]:
+    """The parts of ``data/briefing.json`` (``data.layout``) that an edit that
     changed ``entries`` changed."""
-    claims = {_claim_unit(key) for view, key in entries if view == "claims" and isinstance(key, str)}
-
-    def changed(part: str) -> bool:
-        kind, _, ident = part.partition(":")
-        if kind == "head":
-            return ("site", "briefing") in entries
-        if kind == "source":
-            return ("sources", ident) in entries
-        if kind == "actor":
-            return ("actors", ident) in entries or ("actor_mentions", ident) in entries
-        if kind == "topic":
-            return ("topics", ident) in entries or ("topic_passages", ident) in entries
-        return ident in claims  # "claims:<unit>"
-    return changed
+    parts: set[str] = set()
+    for view, key in entries:
+        if not isinstance(key, str):
+            continue
+        if view == "site" and key == "briefing":
+            parts.add("head")
+        elif view == "sources":
+            parts.add(f"source:{key}")
+        elif view in ("actors", "actor_mentions"):
+            parts.add(f"actor:{key}")
+        elif view in ("topics", "topic_passages"):
+            parts.add(f"topic:{key}")
+        elif view == "claims":
+            parts.add(f"claims:{_claim_unit(key)}")
+    return parts
 
 
 def _claim_unit(key: str) -> str:

@@ -10,12 +10,15 @@ Nothing is ever constructed from a tag, so ``!!python/...`` is just an error.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import Diagnostics, Location
+
+if TYPE_CHECKING:
+    import yaml
 
 # Bounds that no hand-written briefing comes near; each is there to turn hostile
 # input into an error instead of exhausting memory, time or the stack.
@@ -32,8 +35,15 @@ _STANDARD_TAGS = {
 }
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_resolver = yaml.resolver.Resolver()
+
+
+@functools.cache
+def _yaml() -> tuple[ModuleType, Any, Any]:
+    """PyYAML, its C loader and a resolver, imported on first use: a build that
+    reads no YAML file again (an article edit) does not pay for the import."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.resolver.Resolver()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +115,7 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     Returns the root node, or None for an empty document or when the file has
     errors (which are added to ``diagnostics``). Never raises for bad input.
     """
+    yaml = _yaml()[0]
     try:
         return _Builder(path, diagnostics).build(text)
     except _Abort:
@@ -169,7 +180,8 @@ class _Builder:
         self.diagnostics.error(at, message)
 
     def build(self, text: str) -> Node | None:
-        for event in yaml.parse(text, Loader=_Loader):
+        yaml, loader, _ = _yaml()
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.DocumentStartEvent):
                 self.documents += 1
                 if self.documents > 1:
@@ -197,7 +209,8 @@ class _Builder:
         at = _at(self.path, event.start_mark)
         self._count(1, at)
         if event.implicit[0]:  # plain, untagged: YAML 1.1 decides what it is
-            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+            yaml, _, resolver = _yaml()
+            tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         elif event.tag in (None, "!"):
             tag = "tag:yaml.org,2002:str"
         else:
@@ -229,7 +242,7 @@ class _Builder:
         if not event.implicit and event.tag not in (None, "!") and event.tag not in _COLLECTION_TAGS:
             self.error(at, f"tag '{_short_tag(event.tag)}' is not allowed: briefing files hold"
                            " plain text, numbers, dates, lists and mappings only")
-        is_map = isinstance(event, yaml.MappingStartEvent)
+        is_map = isinstance(event, _yaml()[0].MappingStartEvent)
         self.stack.append(_Frame(is_map, at, event.anchor, [], seen={} if is_map else None))
 
     def _close(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import changes as changes_mod
-from generator import context, fingerprint, output, pages, render
+from generator import context, fingerprint, output, packing, pages, render
 from generator.changes import Changes
 from generator.data import PartMap, Splice, briefing_data, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
@@ -24,14 +24,14 @@ from generator.load import BriefingPaths
 from generator.memo import Memo, code_salt, user_cache
 from generator.model import Site
 from generator.reads import Entry
-from generator.store import Store, state_path
+from generator.store import DamagedState, Store, state_path
 from generator.update import Changed, Update, update
 from generator.views import changed_entries, json_changes
 
 if TYPE_CHECKING:
     from generator import health
 
-KEPT = ("layout", "template-refs", "md-block", "md-inline", "md-plain")
+KEPT = ("layout", "md-block", "md-inline", "md-plain")
 """What the memo keeps in the build state for the next build: the graph's layout
 (0.26 s at 500 actors), and the Markdown of every text, so that a page built
 again after an edit needs no Markdown parser (importing it alone took 40 ms)."""
@@ -126,21 +126,40 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     # Also when nothing is to be built: a build killed after its swap leaves the
     # previous site beside the (complete) new one.
     output.clean_strays(options.out_dir)
+    own = store is None
+    if store is None:
+        store = Store.on_disk(state_path(user_cache(), options.root, options.out_dir), _state_salt(), options.root)
+    memo = memo if memo is not None else Memo()
+    try:
+        try:
+            return _build(options, store, memo, progress, started)
+        except DamagedState:
+            # What the last build kept cannot be read back as written: it is of no
+            # use, and the build is done again without it (a cold build).
+            store.forget()
+            return _build(options, store, memo, progress, started)
+    finally:
+        if own:
+            store.close()
+
+
+def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float) -> BuildResult:
+    """:func:`build`, once the output folder is known to be usable."""
     with _long_lived() as made:
-        found = _fingerprint(options)
+        meta = store.table("meta")
+        found = _fingerprint(options, packing.unstrings(meta.get("inputs")))
         key = found.key if found is not None else None
-        if key is not None and (known := fingerprint.recall(options.root, options.out_dir, key)) is not None:
+        last = fingerprint.Record.unpacked(meta.get("record"))
+        if key is not None and (known := fingerprint.recall(options.out_dir, key, last)) is not None:
             return _reused(options, known, started)
-        own = store is None
-        if store is None:
-            store = Store.on_disk(state_path(user_cache(), options.root, options.out_dir), _state_salt())
-        memo = memo if memo is not None else Memo()
+        if found is not None and found.table is not None:
+            meta["inputs"] = packing.strings(found.table)
         memo.with_saved(store.table("memo"), KEPT)
         try:
             diagnostics = Diagnostics()
             progress("reading the briefing", 0, 0)
             result = update(options.paths, store, found.hashes if found is not None else None, diagnostics,
-                            drafts=options.drafts)
+                            drafts=options.drafts, looked_at=found.looked_at if found is not None else None)
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
             made()
@@ -151,9 +170,6 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
             store.discard()
             memo.settle(succeeded=False)
             raise
-        finally:
-            if own:
-                store.close()
 
 
 def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, diagnostics: Diagnostics,
@@ -167,7 +183,8 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     changes, previous = _changes(site, where, options.drafts, diagnostics)
     meta = store.table("meta")
     with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare"))) as staging:
-        reusable, record = fingerprint.intact(options.root, options.out_dir, staging.previous)
+        reusable, record = fingerprint.intact(options.out_dir, staging.previous,
+                                              fingerprint.Record.unpacked(meta.get("record")))
         files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,
                             changed=result.changed, reusable=reusable, progress=progress, sink=staging)
         if previous is not None:
@@ -182,10 +199,11 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
         meta["spare"] = output.identity(options.out_dir)
 
         def remember() -> None:
-            store.commit()
             if key is not None:
-                fingerprint.remember(options.root, options.out_dir, key, [_as_data(d) for d in warnings],
-                                     {rel: placed.written for rel, placed in files.items()}, record)
+                done = fingerprint.record(options.out_dir, key, [_as_data(d) for d in warnings],
+                                          {rel: placed.written for rel, placed in files.items()}, record)
+                meta["record"] = done.packed() if done is not None else None
+            store.commit()
 
         written = staging.commit(files, then=remember)
     if options.single_file is not None:
@@ -206,14 +224,15 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     )
 
 
-def _fingerprint(options: BuildOptions) -> fingerprint.Inputs | None:
-    """The hash of everything this build is made from, or None when the output
-    also depends on something outside it (``--previous``, ``--single-file``)."""
+def _fingerprint(options: BuildOptions, known: Mapping[str, object]) -> fingerprint.Inputs | None:
+    """The hash of everything this build is made from (``known``: the hashes an
+    earlier build remembered), or None when the output also depends on something
+    outside it (``--previous``, ``--single-file``)."""
     if options.previous is not None or options.single_file is not None:
         return None
     values = {"drafts": options.drafts, "base_url": options.base_url, "noindex": options.noindex,
               "search": options.search, "report": options.report}
-    return fingerprint.inputs(options.root, render.builtin_templates(), values)
+    return fingerprint.inputs(options.root, render.builtin_templates(), values, known)
 
 
 def _as_identity(value: object) -> output.Identity | None:
@@ -358,7 +377,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         report = (health.findings(site), health.CHECKS)
     site_pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
                                    memo=memo)
-    keys = render.template_keys(env, memo)
+    keys = render.template_keys(env, memo, store.table("meta"))
     entries = changed_entries(changed, site) if changed is not None else None
     plan = pages.plan(site_pages, entries, store, keys, reusable or {})
     renderer = render.Renderer(env, site_pages, options.root, sink)
@@ -387,14 +406,14 @@ def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set
     file when the state describes that file (see ``data.Splice``)."""
     path = "data/briefing.json"
     meta = store.table("meta")
-    old: PartMap | None = None if entries is None else meta.get("json")
+    old = None if entries is None else PartMap.unpacked(meta.get("json"))
     if old is not None and reusable.get(path) != old.digest:
         old = None  # not the file the state describes
     splice = Splice(site, drafts=options.drafts, old=old,
                     changed=json_changes(entries) if entries is not None else None)
     placed = sink.put_parts(path, splice, lambda: splice.map.digest if splice.map else "")
     if splice.map is not None:
-        meta["json"] = splice.map
+        meta["json"] = splice.map.packed()
     return placed
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from generator import packing
 from generator.model import Block, BlockRef, Citation, Claim, Site
 
 Part = tuple[str, Callable[[], bytes]]
@@ -112,13 +113,30 @@ class PartMap:
     """Part id -> (offset, length, digest), in the order of the file; empty parts
     are not in it."""
     size: int
-    units: tuple[tuple[str, ...], ...]
-    """The ids of the sources, actors and topics: with the same ones, the file has
-    the same parts in the same order."""
+    units: bytes
+    """A digest of the ids of the sources, actors and topics: with the same ones,
+    the file has the same parts in the same order."""
+
+    def packed(self) -> tuple[str, int, bytes, bytes]:
+        """The map as the build state keeps it (see :mod:`generator.packing`)."""
+        rows = self.parts.values()
+        table = packing.columns(list(self.parts), [], [[r[0] for r in rows], [r[1] for r in rows]],
+                                [b"".join(r[2] for r in rows)])
+        return self.digest, self.size, self.units, table
+
+    @classmethod
+    def unpacked(cls, found: object) -> PartMap | None:
+        if not (isinstance(found, tuple) and len(found) == 4):
+            return None
+        digest, size, units, table = found
+        ids, _, (offsets, lengths), (digests,) = packing.uncolumns(table)
+        parts = {pid: (offsets[i], lengths[i], digests[16 * i:16 * i + 16]) for i, pid in enumerate(ids)}
+        return cls(digest, parts, size, units)
 
 
-def _units(site: Site) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted(site.sources)), tuple(sorted(site.actors)), tuple(sorted(site.topics))
+def _units(site: Site) -> bytes:
+    ids = "\1".join("\0".join(sorted(ids)) for ids in (site.sources, site.actors, site.topics))
+    return hashlib.blake2b(ids.encode(), digest_size=16).digest()
 
 
 class Splice:
@@ -144,8 +162,7 @@ class Splice:
                 return
         yield from self._spliced(units)
 
-    def _replaced(self, old: PartMap, made: dict[str, bytes], units: tuple[tuple[str, ...], ...]
-                  ) -> Iterator[bytes | Copy]:
+    def _replaced(self, old: PartMap, made: dict[str, bytes], units: bytes) -> Iterator[bytes | Copy]:
         """The same parts in the same order, a few of them made again: the old
         file with those ranges replaced (the common edit)."""
         at = 0
@@ -170,7 +187,7 @@ class Splice:
             whole.append(pid.encode() + b"\0" + digest)
         self.map = PartMap(hashlib.sha256(b"".join(whole)).hexdigest(), parts, old.size + shift, units)
 
-    def _spliced(self, units: tuple[tuple[str, ...], ...]) -> Iterator[bytes | Copy]:
+    def _spliced(self, units: bytes) -> Iterator[bytes | Copy]:
         old = self._old.parts if self._old is not None else None
         parts: dict[str, tuple[int, int, bytes]] = {}
         whole = []

@@ -6,13 +6,14 @@ byte. The fingerprint covers the contents of every file under ``content/``,
 generator's own source code (so an upgrade or a local change to the code
 rebuilds), and every option that changes the output. It is computed from file
 contents, not modification times, so a stale site is impossible by construction.
-The build stores the fingerprint beside its output. A rebuild with the same
-fingerprint, over an output that still holds every file it wrote, has nothing
-to do.
+The build keeps the fingerprint, with the size and mtime of every file it
+wrote (a :class:`Record`), in its build state (``generator.store``). A rebuild
+with the same fingerprint, over an output that still holds every file it
+wrote, has nothing to do.
 
 Hashing every input of a large briefing costs more than the rest of a no-change
 rebuild, so each file's hash is remembered with its size, modification time and
-inode (``inputs.json``), as git's index does. A remembered hash is used only for
+inode (in the build state too), as git's index does. A remembered hash is used only for
 a file whose stat is unchanged *and* whose modification time was more than a
 second older than when the hash was taken: a file saved again within the same
 clock tick as its hashing (same size, same time) is hashed again. The table is
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from generator import __version__
+from generator import __version__, packing
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,36 +42,53 @@ class Inputs:
 
     key: str
     hashes: Mapping[str, str]
+    table: dict[str, str] | None = None
+    """The hashes to remember for the next build (see :func:`inputs`); None when
+    the ones given are still good enough."""
+    looked_at: frozenset[str] | None = None
+    """The files hashed again (their stat was not the remembered one): every file
+    changed since the remembered table was made is among them. None when the
+    files and folders are not the same as the table's."""
 
 
-def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object]) -> Inputs | None:
-    """The fingerprint of a build of ``root`` with ``options`` (JSON-able values);
+def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
+           known: Mapping[str, object]) -> Inputs | None:
+    """The fingerprint of a build of ``root`` with ``options`` (JSON-able values),
+    reusing the hashes ``known`` from an earlier build (see the module doc);
     None when some input cannot be read (the build then reports it properly)."""
     code = Path(__file__).resolve().parent
     folders = [("content", root / "content"), ("seeds", root / "seeds"), ("templates", root / "templates"),
                ("builtin", builtin_templates), ("code", code)]
-    known = _known_hashes(root)
     seen: dict[str, str] = {}
     named: list[str] = [json.dumps({"version": __version__, **options}, sort_keys=True, default=str)]
-    hashed = 0
+    hashed: list[str] = []
     try:
         for label, folder in folders:
-            for rel, path in _files(folder):
+            files, subfolders = _walk(folder)
+            for path in subfolders:  # an empty folder changes what a build reports, too
+                seen[path] = _FOLDER
+                named.append(f"{label}:{path}")
+            for rel, path in files:
                 if label == "code" and not rel.endswith(".py"):
                     continue
-                entry = _hash(path, known.get(path))
-                if entry is not known.get(path):
-                    hashed += 1
+                was = known.get(path)
+                entry = _hash(path, was)
+                if entry is not was:
+                    hashed.append(path)
                 seen[path] = entry
                 named.append(f"{label}/{rel}\0{entry[-64:]}")
     except OSError:
         return None
+    same = seen.keys() == known.keys()
     # A few files hashed again (an edit) are hashed again next time too, which
     # costs less than writing the whole table (20,000 entries) on every edit.
-    if hashed > _REWRITE_AFTER or seen.keys() != known.keys():
-        _write_json(_hashes_path(root), seen)
+    keep = len(hashed) > _REWRITE_AFTER or not same
     key = hashlib.sha256("\0".join(named).encode()).hexdigest()
-    return Inputs(key, {path: entry[-64:] for path, entry in seen.items()})
+    return Inputs(key, {path: entry[-64:] for path, entry in seen.items() if entry is not _FOLDER},
+                  seen if keep else None, frozenset(hashed) if same else None)
+
+
+_FOLDER = "folder"
 
 
 _TRUST_AFTER_NS = 1_000_000_000
@@ -89,106 +109,104 @@ def _hash(path: str, known: object) -> str:
     return f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {trust} {sha}"
 
 
-def _hashes_path(root: Path) -> Path:
-    return root / CACHE_DIR / "inputs.json"
-
-
-def _known_hashes(root: Path) -> dict[str, object]:
-    try:
-        data = json.loads(_hashes_path(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    # Kept in the briefing folder, so anything may be in it: an entry of another
-    # shape is never used (see _hash).
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: object) -> None:
-    """Replace ``path`` with ``data``; a folder that cannot be written to gets nothing."""
-    temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        path.parent.mkdir(exist_ok=True)
-        temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temp, path)
-    except OSError:
-        temp.unlink(missing_ok=True)
-
-
-def _files(folder: Path) -> Iterator[tuple[str, str]]:
+def _files(folder: Path | str) -> list[tuple[str, str]]:
     """Every file below ``folder`` as (relative POSIX path, path), in a stable order;
-    links to folders are not followed (a loop must not hang the build). Plain
-    strings and ``os.scandir``: pathlib's per-call cost showed at 20,000 files."""
+    links to folders are not followed (a loop must not hang the build)."""
+    return _walk(folder)[0]
+
+
+def _walk(folder: Path | str) -> tuple[list[tuple[str, str]], list[str]]:
+    """:func:`_files`, and the paths of the folders below ``folder``. Plain strings
+    and ``os.scandir``: pathlib's per-call cost showed at 20,000 files."""
     base = os.fspath(folder)
+    out: list[tuple[str, str]] = []
+    below: list[str] = []
     if not os.path.isdir(base):
-        return
-    todo = [""]
+        return out, below
+    todo = [("", base)]
     while todo:
-        here = todo.pop()
+        here, path = todo.pop()
         try:
-            entries = sorted(os.scandir(os.path.join(base, here) if here else base), key=lambda e: e.name)
+            entries = list(os.scandir(path))
         except OSError:
             continue  # as os.walk does: an unreadable folder is skipped
+        entries.sort(key=_name)
+        prefix = f"{here}/" if here else ""
         folders = []
         for entry in entries:
-            rel = f"{here}/{entry.name}" if here else entry.name
             if entry.is_dir():
-                if not entry.is_symlink() and entry.name != "__pycache__":
-                    folders.append(rel)
+                if entry.name == "__pycache__":
+                    continue
+                below.append(entry.path)  # links to folders too: not walked, but there
+                if not entry.is_symlink():
+                    folders.append((prefix + entry.name, entry.path))
             else:
-                yield rel, entry.path
+                out.append((prefix + entry.name, entry.path))
         todo.extend(reversed(folders))
+    return out, below
+
+
+_name = operator.attrgetter("name")
 
 
 # ---------------------------------------------------------------- the record of the last build
 #
-# Kept in ROOT/.briefing-cache/, never in the site: its warnings may name drafts.
-
-CACHE_DIR = ".briefing-cache"
+# Kept in the build state (see ``build``), never in the site: its warnings may name drafts.
 
 
-def _record_path(root: Path, out: Path) -> Path:
-    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return root / CACHE_DIR / f"build-{name}.json"
+class Record(NamedTuple):
+    """The last build into an output folder: its fingerprint, the size and mtime
+    of every file it left there (``"size mtime_ns"``), and its warnings."""
+
+    key: str
+    files: dict[str, str]
+    warnings: list[dict[str, object]]
+
+    def packed(self) -> tuple[str, bytes, list[dict[str, object]]]:
+        """The record as the build state keeps it (see :mod:`generator.packing`)."""
+        return self.key, packing.strings(self.files), self.warnings
+
+    @classmethod
+    def unpacked(cls, found: object) -> Record | None:
+        if not (isinstance(found, tuple) and len(found) == 3):
+            return None
+        return cls(found[0], packing.unstrings(found[1]), found[2])
 
 
-def _stats(out: Path) -> dict[str, list[int]] | None:
+def _stat(path: str) -> str:
+    st = os.stat(path)
+    return f"{st.st_size} {st.st_mtime_ns}"
+
+
+def _stats(out: Path) -> dict[str, str] | None:
     """Size and mtime of every file of the site in ``out``, or None if it has none."""
     if not out.is_dir():
         return None
-    found = {}
-    for rel, path in _files(out):
-        st = os.stat(path)
-        found[rel] = [st.st_size, st.st_mtime_ns]
+    found = {rel: _stat(path) for rel, path in _files(out)}
     return found or None
 
 
-def remember(root: Path, out: Path, key: str, warnings: list[dict[str, object]],
-             files: Mapping[str, bool] | None = None, before: Mapping[str, list[int]] | None = None) -> None:
-    """Record that the site now in ``out`` was built from ``key``, with ``warnings``.
+def record(out: Path, key: str, warnings: list[dict[str, object]], files: Mapping[str, bool] | None = None,
+           before: Mapping[str, str] | None = None) -> Record | None:
+    """The record of the site now in ``out``, built from ``key`` with ``warnings``.
     With ``files`` (every site path, and whether this build wrote it anew) and
-    ``before`` (the record :func:`intact` read), only the files written or not
-    in that record are looked at again: the others are the very files (same
-    inode, same mtime) the record describes. A briefing folder that cannot be
-    written to simply gets no record."""
+    ``before`` (the entries :func:`intact` found), only the files written or not
+    among those are looked at again: the others are the very files (same inode,
+    same mtime) the record describes. None when the site cannot be looked at."""
     stats = _stats(out) if files is None or before is None else _restat(out, files, before)
-    if stats is None:
-        return
-    _forget_gone(root)
-    _write_json(_record_path(root, out), {"out": str(out.resolve()), "inputs": key, "files": stats,
-                                          "warnings": warnings})
+    return None if stats is None else Record(key, stats, warnings)
 
 
-def _restat(out: Path, files: Mapping[str, bool], before: Mapping[str, list[int]]) -> dict[str, list[int]] | None:
+def _restat(out: Path, files: Mapping[str, bool], before: Mapping[str, str]) -> dict[str, str] | None:
     base = os.fspath(out)
-    found: dict[str, list[int]] = {}
+    found: dict[str, str] = {}
     try:
-        for rel in sorted([*files, MARKER]):
+        for rel in [*files, MARKER]:
             known = before.get(rel)
             if known is not None and not files.get(rel, True):
                 found[rel] = known
                 continue
-            st = os.stat(f"{base}/{rel}")
-            found[rel] = [st.st_size, st.st_mtime_ns]
+            found[rel] = _stat(f"{base}/{rel}")
     except OSError:
         return None
     return found
@@ -198,42 +216,25 @@ MARKER = ".briefing-site"
 """The site's own manifest (``output.MARKER``), which every build writes."""
 
 
-def _forget_gone(root: Path) -> None:
-    """Delete the records of outputs that no longer exist (the live preview's
-    private folders, say), so the cache does not grow with every session."""
-    for record in (root / CACHE_DIR).glob("build-*.json"):
-        try:
-            out = json.loads(record.read_text(encoding="utf-8")).get("out")
-            if isinstance(out, str) and not Path(out).is_dir():
-                record.unlink()
-        except (OSError, ValueError, AttributeError):
-            continue
-
-
-def intact(root: Path, out: Path, written: Mapping[str, str]) -> tuple[dict[str, str], dict[str, list[int]]]:
+def intact(out: Path, written: Mapping[str, str], known: Record | None) -> tuple[dict[str, str], dict[str, str]]:
     """Of the site files ``written`` (path -> SHA-256, the site's own manifest),
-    those still exactly as the last recorded build left them (size and mtime);
-    and that record's entries for them."""
-    try:
-        data = json.loads(_record_path(root, out).read_text(encoding="utf-8"))
-        files = data["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+    those still exactly as the last build (``known``) left them (size and
+    mtime); and that record's entries for them."""
+    if known is None:
         return {}, {}
-    if not isinstance(files, dict):
-        return {}, {}
+    files = known.files
     base = os.fspath(out)
     found: dict[str, str] = {}
-    record: dict[str, list[int]] = {}
+    entries: dict[str, str] = {}
     for rel, sha in written.items():
         try:
-            st = os.stat(f"{base}/{rel}")
+            entry = _stat(f"{base}/{rel}")
         except OSError:
             continue
-        entry = [st.st_size, st.st_mtime_ns]
         if files.get(rel) == entry:
             found[rel] = sha
-            record[rel] = entry
-    return found, record
+            entries[rel] = entry
+    return found, entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,21 +246,15 @@ class Recalled:
     """Its files (site paths)."""
 
 
-def recall(root: Path, out: Path, key: str) -> Recalled | None:
-    """The last build into ``out`` when it was made from ``key`` and its files are
-    still exactly as written (size and mtime); None otherwise."""
-    try:
-        data = json.loads(_record_path(root, out).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("inputs") != key:
+def recall(out: Path, key: str, known: Record | None) -> Recalled | None:
+    """The last build into ``out`` (``known``) when it was made from ``key`` and
+    its files are still exactly as written (size and mtime); None otherwise."""
+    if known is None or known.key != key:
         return None
     try:
         stats = _stats(out)
     except OSError:
         return None
-    if stats is None or stats != data.get("files"):
+    if stats is None or stats != known.files:
         return None
-    warnings = data.get("warnings")
-    return Recalled([w for w in warnings if isinstance(w, dict)] if isinstance(warnings, list) else [],
-                    sorted(stats))
+    return Recalled([w for w in known.warnings if isinstance(w, dict)], sorted(stats))

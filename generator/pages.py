@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator import packing
 from generator.context import PageKey, SitePages
 from generator.reads import WHOLE, Entry, unpack
 from generator.render import RenderResult
@@ -43,6 +44,21 @@ class Book:
     """What changed since the previous edition (``SitePages.changes``), which the
     pages that show it read whole."""
 
+    def packed(self) -> tuple[bytes, Mapping[str, bytes], Any, Any]:
+        """The book as the build state keeps it (see :mod:`generator.packing`)."""
+        rows = self.pages.values()
+        table = packing.columns(list(self.pages), [[r[0] for r in rows], [r[1] for r in rows],
+                                                   [r[2] for r in rows], ["1" if r[3] else "" for r in rows]], [], [])
+        return table, self.templates, self.settings, self.changes
+
+    @classmethod
+    def unpacked(cls, found: object) -> Book | None:
+        if not (isinstance(found, tuple) and len(found) == 4):
+            return None
+        keys, (paths, templates, digests, always), _, _ = packing.uncolumns(found[0])
+        pages = dict(zip(keys, zip(paths, templates, digests, (bool(a) for a in always), strict=True), strict=True))
+        return cls(pages, found[1], found[2], found[3])
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -50,15 +66,13 @@ class Plan:
 
     make: list[PageKey]
     keep: dict[str, str]
+    book: Book | None = None
+    """What the last build kept of its pages (None: nothing, a cold build)."""
 
 
 def page_id(key: PageKey) -> str:
-    return f"{key[0]}\0{key[1]}"
-
-
-def _key_of(page: str) -> PageKey:
-    kind, _, item = page.partition("\0")
-    return kind, item
+    """``kind/item`` (``source/cairo``; ``home/``): ids hold no slash."""
+    return f"{key[0]}/{key[1]}"
 
 
 def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: Mapping[str, bytes],
@@ -67,9 +81,9 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
     what changed (None: everything); ``templates``: each template's key now;
     ``reusable``: the current site's intact files (site path -> digest)."""
     keys = pages.plan()
-    book: Book | None = store.table("meta").get("pages")
+    book = Book.unpacked(store.table("meta").get("pages"))
     if entries is None or book is None or book.settings != pages.settings:
-        return Plan(list(keys), {})
+        return Plan(list(keys), {}, book)
     ids = [page_id(k) for k in keys]
     if set(ids) != set(book.pages):
         entries = entries | {(WHOLE, "plan")}
@@ -88,14 +102,14 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
             make.append(key)
         else:
             keep[known[0]] = known[2]
-    return Plan(make, keep)
+    return Plan(make, keep, book)
 
 
 def remember(store: Store, pages: SitePages, templates: Mapping[str, bytes], plan: Plan,
              made: Sequence[RenderResult]) -> None:
     """Keep, for the next build, what each page was made from (the state's overlays)."""
     meta = store.table("meta")
-    before: Book | None = None if store.fresh else meta.get("pages")
+    before = None if store.fresh else plan.book
     if before is None or (not plan.keep and len(made) == len(pages.plan())):
         _remember_all(store, pages, templates, made)
         return
@@ -121,7 +135,7 @@ def remember(store: Store, pages: SitePages, templates: Mapping[str, bytes], pla
             readers.move(pid, unpack(previous), ())
         if pid in reads:
             del reads[pid]
-    meta["pages"] = Book(book, dict(templates), pages.settings, pages.changes)
+    meta["pages"] = Book(book, dict(templates), pages.settings, pages.changes).packed()
 
 
 def _group(entry: Entry) -> str:
@@ -186,7 +200,7 @@ def _remember_all(store: Store, pages: SitePages, templates: Mapping[str, bytes]
             del table[key]
     book = {page_id(r.key): (r.path, r.template, r.placed.digest if r.placed else "", r.reads is None)
             for r in made}
-    store.table("meta")["pages"] = Book(book, dict(templates), pages.settings, pages.changes)
+    store.table("meta")["pages"] = Book(book, dict(templates), pages.settings, pages.changes).packed()
     groups: dict[str, dict[Any, list[str]]] = {}
     reads = store.table("page")
     for result in made:

@@ -9,7 +9,7 @@ the built-in ones, so a user overrides a template by giving a file its name.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -95,17 +95,32 @@ def environment(templates: TemplateSet, cache: Path | None = None) -> jinja2.Env
     )
 
 
-def template_keys(env: jinja2.Environment, memo: Memo) -> dict[str, bytes]:
+def template_keys(env: jinja2.Environment, memo: Memo, saved: MutableMapping[str, object] | None = None
+                  ) -> dict[str, bytes]:
     """For each template, a key for its source and the sources of every template it
     extends, imports or includes, transitively (as the loader finds them: a
     briefing's own template first). An edit to ``actor.html`` then re-renders the
     actor pages only. A template that names another one by an expression could
     use any: its key covers them all. (``assets/`` holds files copied as they
-    are, not templates.)"""
+    are, not templates.) ``saved`` keeps the keys for the next build, which
+    finds them again without parsing any template if no template changed
+    (parsing them all took 0.1 s)."""
     loader = env.loader
     assert loader is not None
     names = [n for n in loader.list_templates() if not n.startswith("assets/")]
     sources = {name: loader.get_source(env, name)[0] for name in names}
+    whole = digest(sorted(sources.items()))
+    known = saved.get("template-keys") if saved is not None else None
+    if isinstance(known, tuple) and len(known) == 2 and known[0] == whole:
+        found: dict[str, bytes] = known[1]
+        return found
+    keys = _keys(env, memo, names, sources)
+    if saved is not None:
+        saved["template-keys"] = (whole, keys)
+    return keys
+
+
+def _keys(env: jinja2.Environment, memo: Memo, names: list[str], sources: dict[str, str]) -> dict[str, bytes]:
 
     def references(name: str) -> tuple[str, ...] | None:
         source = sources[name]

@@ -52,6 +52,9 @@ class _Memory:
     def load(self, ns: str) -> dict[str, Any]:
         return dict(self.tables.get(ns, {}))
 
+    def forget(self) -> None:
+        self.tables = {}
+
     def write(self, changes: dict[str, dict[str, Any]], fresh: bool) -> None:
         if fresh:
             self.tables = {}
@@ -67,9 +70,11 @@ class _Memory:
 class _Sqlite:
     """Tables as rows of pickled values in one SQLite file."""
 
-    def __init__(self, path: Path, salt: str) -> None:
+    def __init__(self, path: Path, salt: str, owner: str = "") -> None:
         self.path = path
         self.salt = salt
+        self.owner = owner
+        """The briefing folder the state is of: once it is gone, so is the state."""
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
         self.usable = self._check()
@@ -89,6 +94,7 @@ class _Sqlite:
             return False
         try:
             row = self._connect().execute("SELECT value FROM kv WHERE ns = '' AND key = 'salt'").fetchone()
+            self._connect().execute("SELECT sum FROM kv LIMIT 1")  # this schema
         except sqlite3.Error:
             row = None
         return row is not None and row[0] == self.salt.encode()
@@ -96,19 +102,28 @@ class _Sqlite:
     def get(self, ns: str, key: str) -> Any:
         if not self.usable:
             return _GONE
-        row = self._connect().execute("SELECT value FROM kv WHERE ns = ? AND key = ?", (ns, key)).fetchone()
-        return _GONE if row is None else pickle.loads(row[0])  # the user's own file: see the module doc
+        try:
+            row = self._connect().execute("SELECT value, sum FROM kv WHERE ns = ? AND key = ?", (ns, key)).fetchone()
+        except sqlite3.Error as exc:
+            raise DamagedState(str(exc)) from None
+        return _GONE if row is None else _unpack(*row)
 
     def keys(self, ns: str) -> list[str]:
         if not self.usable:
             return []
-        return [k for (k,) in self._connect().execute("SELECT key FROM kv WHERE ns = ? ORDER BY key", (ns,))]
+        try:
+            return [k for (k,) in self._connect().execute("SELECT key FROM kv WHERE ns = ? ORDER BY key", (ns,))]
+        except sqlite3.Error as exc:
+            raise DamagedState(str(exc)) from None
 
     def load(self, ns: str) -> dict[str, Any]:
         if not self.usable:
             return {}
-        rows = self._connect().execute("SELECT key, value FROM kv WHERE ns = ? ORDER BY key", (ns,))
-        return {k: pickle.loads(v) for k, v in rows}
+        try:
+            rows = self._connect().execute("SELECT key, value, sum FROM kv WHERE ns = ? ORDER BY key", (ns,))
+            return {k: _unpack(v, check) for k, v, check in rows}
+        except sqlite3.Error as exc:
+            raise DamagedState(str(exc)) from None
 
     def write(self, changes: dict[str, dict[str, Any]], fresh: bool) -> None:
         """Write the changes in one transaction; a fresh state is written to a new
@@ -123,6 +138,7 @@ class _Sqlite:
             _put_rows(conn, changes)
 
     def _write_fresh(self, changes: dict[str, dict[str, Any]]) -> None:
+        _forget_gone(self.path.parent)
         temp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         temp.unlink(missing_ok=True)
         conn = sqlite3.connect(temp, isolation_level=None)
@@ -130,9 +146,9 @@ class _Sqlite:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute("CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
-                         " PRIMARY KEY (ns, key)) WITHOUT ROWID")
+                         " sum BLOB NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID")
             with _transaction(conn):
-                conn.execute("INSERT INTO kv VALUES ('', 'salt', ?)", (self.salt.encode(),))
+                conn.execute("INSERT INTO kv VALUES ('', 'salt', ?, x'')", (self.salt.encode(),))
                 _put_rows(conn, changes)
         finally:
             conn.close()
@@ -140,12 +156,20 @@ class _Sqlite:
             self._conn.close()
         self._conn = None
         os.replace(temp, self.path)
+        if self.owner:
+            self.path.with_suffix(".root").write_text(self.owner, encoding="utf-8")
         self.usable = True
 
     def close(self) -> None:
         if self._conn is not None and self._pid == os.getpid():
             self._conn.close()
         self._conn = None
+
+    def forget(self) -> None:
+        self.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.usable = False
 
 
 @contextlib.contextmanager
@@ -164,8 +188,29 @@ def _put_rows(conn: sqlite3.Connection, changes: dict[str, dict[str, Any]]) -> N
         gone = [(ns, k) for k, v in entries.items() if v is _GONE]
         if gone:
             conn.executemany("DELETE FROM kv WHERE ns = ? AND key = ?", gone)
-        conn.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)",
-                         ((ns, k, pickle.dumps(v, protocol=5)) for k, v in entries.items() if v is not _GONE))
+        conn.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)",
+                         (_pack(ns, k, v) for k, v in entries.items() if v is not _GONE))
+
+
+class DamagedState(Exception):
+    """The state file cannot be read back as it was written (a disk error, an
+    interrupted copy): the build starts afresh without it."""
+
+
+def _pack(ns: str, key: str, value: Any) -> tuple[str, str, bytes, bytes]:
+    data = pickle.dumps(value, protocol=5)
+    return ns, key, data, _checksum(data)
+
+
+def _unpack(data: bytes, check: bytes) -> Any:
+    """A value as written: its checksum is checked before it is unpickled."""
+    if _checksum(data) != check:
+        raise DamagedState("a value does not match its checksum")
+    return pickle.loads(data)  # the user's own file, as written: see the module doc
+
+
+def _checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=8).digest()
 
 
 class Store:
@@ -184,10 +229,10 @@ class Store:
         return cls(_Memory())
 
     @classmethod
-    def on_disk(cls, path: Path, salt: str) -> Store:
+    def on_disk(cls, path: Path, salt: str, root: Path | None = None) -> Store:
         """The state kept in the SQLite file ``path`` by code with this ``salt``
-        (another salt: an empty state)."""
-        return cls(_Sqlite(path, salt))
+        (another salt: an empty state), of the briefing in ``root``."""
+        return cls(_Sqlite(path, salt, os.fspath(root.resolve()) if root is not None else ""))
 
     @property
     def empty(self) -> bool:
@@ -232,6 +277,11 @@ class Store:
     def discard(self) -> None:
         """Forget this build's changes (it failed): the state stays the last good one."""
         self._reset()
+
+    def forget(self) -> None:
+        """Forget the state altogether (it is damaged): the next build is a cold one."""
+        self._reset()
+        self._backend.forget()
 
     def _reset(self) -> None:
         self._tables = {}
@@ -362,6 +412,18 @@ class _Previous(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._table._base_keys())
+
+
+def _forget_gone(folder: Path) -> None:
+    """Delete the states of briefings whose folder no longer exists, so that the
+    cache does not grow with every briefing ever built (a test suite's, say)."""
+    for sidecar in folder.glob("*.root"):
+        try:
+            if not os.path.isdir(sidecar.read_text(encoding="utf-8")):
+                sidecar.with_suffix(".sqlite").unlink(missing_ok=True)
+                sidecar.unlink()
+        except OSError:
+            continue
 
 
 def state_path(cache: Path, root: Path, out: Path) -> Path:

@@ -173,13 +173,15 @@ class Update:
 
 
 def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
-           drafts: bool = False) -> Update | None:
+           drafts: bool = False, looked_at: frozenset[str] | None = None) -> Update | None:
     """Read, model and resolve the briefing against ``store`` (the last good
     build's state), writing what this build makes into the store's overlays
     (see :meth:`Store.commit`). ``hashes`` (file path -> SHA-256, from the
-    fingerprint) spare hashing files again. Problems go into ``diagnostics``;
-    None when ``briefing.yaml`` cannot be used at all. The site is meaningful
-    only when no error was reported."""
+    fingerprint) spare hashing files again; ``looked_at`` (the fingerprint's
+    files hashed again: every file changed since the last good build is among
+    them, and no file or folder came or went) spares listing the folders.
+    Problems go into ``diagnostics``; None when ``briefing.yaml`` cannot be used
+    at all. The site is meaningful only when no error was reported."""
     meta = store.table("meta")
     before: Globals | None = meta.get("globals")
     if before is None or before.drafts != drafts:
@@ -187,7 +189,14 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
         before = None
     heads = _unpack_heads(meta.get("heads"))
     run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts)
-    briefing = run.read_all()
+    listing = meta.get("listing")
+    briefing = None
+    if looked_at is not None and before is not None and listing is not None:
+        briefing = run.read_changed(looked_at, before, listing)
+    if briefing is None:
+        run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts)
+        briefing = run.read_all()
+        meta["listing"] = _pack_problems(run.listing.items)
     if briefing is None:
         return None
     published = run.published()
@@ -223,6 +232,9 @@ class _Run:
         self.indexes = Indexes(**self.index_tables)
         self.reread: set[str] = set()
         """Units whose files changed (or that are new)."""
+        self.listing = Diagnostics()
+        """What listing the folders found (file names, links, sub-folders, articles
+        no source names): the same while no file or folder comes or goes."""
         self.analysed: set[str] = set()
         self.resolved_again: set[str] = set()
         self.touched = Touched()
@@ -247,8 +259,7 @@ class _Run:
         if not briefing_file.is_file():
             _no_briefing(paths, briefing_file, self.diagnostics)
             return None
-        self._read_unit(BRIEFING, os.fspath(briefing_file),
-                        lambda node, _, at, found: schema.read_briefing(node, at, found))
+        self._read_unit(BRIEFING, os.fspath(briefing_file), _read_briefing)
         briefing: Briefing | None = self.read[BRIEFING].record if BRIEFING in self.new_heads else None
         drop = reader.compile_drop(briefing.drop if briefing else ())
         drop_key = digest([p.pattern for p in drop]).hex()
@@ -257,15 +268,72 @@ class _Run:
                 self._read_unit(f"{kind}:{ident}", path, _READERS[kind])
         self._read_sources(drop, drop_key)
         self.new_heads = {u: self.new_heads[u] for u in sorted(self.new_heads)}
+        self.diagnostics.extend(self.listing.items)
         return briefing
 
     def _content_files(self, kind: str) -> Iterator[tuple[str, str]]:
         """(id, path) of each well-named file of a content folder."""
         folder = self.paths.content / f"{kind}s"
         base = os.fspath(folder)
-        for name in names(self.paths, folder, self.diagnostics):
-            if check_name(self.paths, f"{kind}s", name, self.diagnostics):
+        for name in names(self.paths, folder, self.listing):
+            if check_name(self.paths, f"{kind}s", name, self.listing):
                 yield name[:-5], f"{base}/{name}"
+
+    def read_changed(self, looked_at: frozenset[str], before: Globals, listing: Problems) -> Briefing | None:
+        """Read again the units of the files ``looked_at`` (see :func:`update`):
+        the briefing's record, or None when that is not enough and every folder
+        must be listed again (a summary names another article, the drop patterns
+        changed, a file became a link). Reports nothing in that case."""
+        paths = self.paths
+        content, seeds = os.fspath(paths.content), os.fspath(paths.seeds)
+        by_file = {head.file: unit for unit, head in self.heads.items() if head.file}
+        units: dict[str, str] = {}
+        for path in looked_at:
+            if path.startswith((content + "/", seeds + "/")) and os.path.islink(path):
+                return None
+            rel = path[len(content) + 1:] if path.startswith(content + "/") else None
+            if rel == "briefing.yaml":
+                units[BRIEFING] = path
+            elif rel is not None and rel.count("/") == 1 and rel.endswith(".yaml"):
+                kind, name = rel.split("/")
+                if kind in ("sources", "actors", "topics"):
+                    units[f"{kind[:-1]}:{name[:-5]}"] = path
+            elif path.startswith(seeds + "/") and (unit := by_file.get(path[len(seeds) + 1:])) is not None:
+                units.setdefault(unit, f"{content}/sources/{unit.partition(':')[2]}.yaml")
+        if any(unit not in self.heads for unit in units):
+            return None  # a file that was not a unit (a bad name, say) or whose unit could not be read
+        found = Diagnostics()
+        run = _Run(paths, self.store, self.hashes, found, self.heads, self.drafts)
+        run.new_heads = {u: h for u, h in self.heads.items() if u not in units}
+        if BRIEFING in units:
+            run._read_unit(BRIEFING, units[BRIEFING], _read_briefing)
+        elif BRIEFING in self.heads:
+            run.new_heads[BRIEFING] = self.heads[BRIEFING]
+        briefing: Briefing | None = run.read[BRIEFING].record if BRIEFING in run.new_heads else None
+        if briefing is None or briefing.drop != before.drop:
+            return None
+        drop = reader.compile_drop(briefing.drop)
+        drop_key = digest([p.pattern for p in drop]).hex()
+        for unit, path in sorted(units.items()):
+            kind = unit.partition(":")[0]
+            if kind in ("topic", "actor"):
+                run._read_unit(unit, path, _READERS[kind])
+            elif kind == "source":
+                if not os.path.isfile(path):
+                    return None
+                summary = _Summary.of(run, unit, path)
+                head = self.heads.get(unit)
+                if summary is None or head is None or summary.file != head.file:
+                    return None  # a new article name: the names of all of them are checked again
+                run._source_article(summary, f"{seeds}/{summary.file}", drop, drop_key)
+        for unit, head in run.new_heads.items():
+            if unit not in units and head.read_warnings:
+                _report(found, head.read_warnings)
+        _report(found, listing)
+        self.diagnostics.extend(found.items)
+        self.new_heads = {u: run.new_heads[u] for u in sorted(run.new_heads)}
+        self.reread = run.reread
+        return briefing
 
     def _sha(self, path: str, limit: int) -> tuple[str, bytes | None] | None:
         """A file's SHA-256 (and its bytes, when they had to be read to hash it);
@@ -313,7 +381,7 @@ class _Run:
         """Every source unit: its summary, then its article, each read again if it changed."""
         paths = self.paths
         base = os.fspath(paths.seeds)
-        seeds = {name: f"{base}/{name}" for name in names(paths, paths.seeds, self.diagnostics)}
+        seeds = {name: f"{base}/{name}" for name in names(paths, paths.seeds, self.listing)}
         named: dict[str, str] = {}
         hashes, heads, new_heads = self.hashes, self.heads, self.new_heads
         for ident, path in self._content_files("source"):
@@ -349,7 +417,7 @@ class _Run:
             self._source_article(summary, seed, drop, drop_key)
         for name, path in seeds.items():
             if name not in named and name.endswith((".txt", ".md")):
-                self.diagnostics.warning(Location(paths.rel(Path(path))), "no source names this article, so it is"
+                self.listing.warning(Location(paths.rel(Path(path))), "no source names this article, so it is"
                                                                     " not published; add content/sources/"
                                                                     f"<id>.yaml with 'file: {name}'")
 
@@ -652,6 +720,10 @@ def _kinds(heads: Mapping[str, Head], drafts: bool) -> tuple[dict[str, frozenset
             if drafts or not head.draft:
                 published[kind].append(ident)
     return ({k: frozenset(v) for k, v in present.items()}, {k: frozenset(v) for k, v in published.items()})
+
+
+def _read_briefing(node: Any, _: str, at: Location, found: Diagnostics) -> Briefing | None:
+    return schema.read_briefing(node, at, found)
 
 
 def _named_sources(record: Any) -> set[str]:

@@ -20,6 +20,8 @@ import pytest
 from generator import render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
+from generator.memo import user_cache
+from generator.store import state_path
 from tests.helpers import tree_hash, write_briefing
 from tests.test_atomic import write_large_briefing
 
@@ -213,15 +215,16 @@ def test_a_spare_the_build_did_not_leave_is_never_used(tmp_path: Path, planted: 
 
 
 def test_a_spare_whose_record_is_lost_is_replaced_so_that_reuse_resumes(tmp_path: Path) -> None:
-    # The memo naming the spare is gone (a new version of briefing, a deleted
-    # cache): that spare cannot be trusted, but it must not block every later one.
+    # The build state naming the spare is gone (a new version of briefing, a
+    # deleted cache): that spare cannot be trusted, but it must not block every
+    # later one.
     root = write_briefing(tmp_path / "b")
     site, spare = root / "site", root / ".site.spare"
     for n in range(2):
         _sources(root, {"s1": f"Edit {n}."})
         build(BuildOptions(root=root, search=False))
     old = (spare.stat().st_dev, spare.stat().st_ino)
-    shutil.rmtree(root / ".briefing-cache")
+    state_path(user_cache(), root, site).unlink()
     _sources(root, {"s1": "Edit 2."})
     build(BuildOptions(root=root, search=False))
     assert (spare.stat().st_dev, spare.stat().st_ino) != old, "the untrusted spare was replaced"

@@ -163,7 +163,8 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
             made()
-            built = _publish(result, options, store, memo, diagnostics, progress, key=key, started=started)
+            built = _publish(result, options, store, memo, diagnostics, progress, key=key, last=last,
+                             started=started)
             memo.settle(succeeded=True)
             return built
         except BaseException:
@@ -173,18 +174,19 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
 
 
 def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, diagnostics: Diagnostics,
-             progress: Progress, *, key: str | None, started: float) -> BuildResult:
+             progress: Progress, *, key: str | None, last: fingerprint.Record | None, started: float
+             ) -> BuildResult:
     """The second half of :func:`build`: the resolved site rendered into a
     staging folder and swapped in, or nothing written if rendering finds errors.
-    ``key`` is the build's fingerprint, remembered once the site is in place."""
+    ``key`` is the build's fingerprint, remembered once the site is in place;
+    ``last`` the record of the last build into the output folder."""
     site = result.site
     # Read the previous edition's data before anything is written over it.
     where = options.previous if options.previous is not None else options.out_dir
     changes, previous = _changes(site, where, options.drafts, diagnostics)
     meta = store.table("meta")
     with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare"))) as staging:
-        reusable, record = fingerprint.intact(options.out_dir, staging.previous,
-                                              fingerprint.Record.unpacked(meta.get("record")))
+        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last)
         files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,
                             changed=result.changed, reusable=reusable, progress=progress, sink=staging)
         if previous is not None:

@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
+from generator.lazy import Lazy
 from generator.model import BlockRef, Claim, Span
 
 K = TypeVar("K")
@@ -302,33 +303,7 @@ def in_id_order(parts: Mapping[str, Sequence[P]] | None) -> tuple[P, ...]:
     return tuple(itertools.chain.from_iterable(parts[u] for u in sorted(parts)))
 
 
-class View(Mapping[str, Any], Generic[K]):
-    """An index as pages read it: for each of ``keys``, the value made from its
-    parts (``make(parts or None)``), worked out on first read."""
-
-    __slots__ = ("_keys", "_made", "_make", "_parts")
-
-    def __init__(self, parts: Mapping[str, Any], make: Any, keys: Iterable[str] | None = None) -> None:
-        self._parts = parts
-        self._make = make
-        self._keys = None if keys is None else dict.fromkeys(keys)
-        self._made: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        found = self._made.get(key)
-        if found is None:
-            if self._keys is not None and key not in self._keys:
-                raise KeyError(key)
-            if self._keys is None and key not in self._parts:
-                raise KeyError(key)
-            found = self._made[key] = self._make(self._parts.get(key))
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys if self._keys is not None else self._parts)
-
-    def __len__(self) -> int:
-        return len(self._keys if self._keys is not None else self._parts)
-
-    def __contains__(self, key: object) -> bool:
-        return key in (self._keys if self._keys is not None else self._parts)
+def view(parts: Mapping[str, Any], make: Callable[[Any], Any], keys: Iterable[str] | None = None) -> Lazy[Any]:
+    """An index as pages read it: for each of ``keys`` (default: the keys that have
+    parts), the value made from its parts (``make(parts or None)``), on first read."""
+    return Lazy(parts if keys is None else dict.fromkeys(keys), lambda key: make(parts.get(key)))

@@ -149,13 +149,6 @@ def _inside(paths: BriefingPaths, path: Path, diagnostics: Diagnostics) -> bool:
     return True
 
 
-def read_text(paths: BriefingPaths, path: Path, limit: int, diagnostics: Diagnostics) -> str | None:
-    """A file's text, decoded as UTF-8. Too large, binary or undecodable files are
-    errors that say where the first bad byte is."""
-    data = read_bytes(paths, path, limit, diagnostics)
-    return None if data is None else decode(paths, path, data, diagnostics)
-
-
 def read_bytes(paths: BriefingPaths, path: Path, limit: int, diagnostics: Diagnostics) -> bytes | None:
     """A file's bytes; a file over ``limit`` or unreadable is an error."""
     where = Location(paths.rel(path))

@@ -192,16 +192,7 @@ class Staging:
                         source = stack.enter_context(open(os.path.join(self._current, rel), "rb"))
                     f.flush()
                     _copy_range(source, f, piece.offset, piece.length)
-            name = digest()
-            if self._in_place(rel, name) or (self.previous.get(rel) == name and self._link(rel)):
-                path, at = self._at(part)
-                os.unlink(path, **at)
-                return Placed(name, written=False)
-            if self._fd is not None:
-                os.rename(part, rel, src_dir_fd=self._fd, dst_dir_fd=self._fd)
-            else:
-                os.rename(os.path.join(self.path, part), os.path.join(self.path, rel))
-            return Placed(name, written=True)
+            return self._settle(rel, part, digest())
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -234,7 +225,11 @@ class Staging:
             for piece in pieces:
                 sha.update(piece)
                 f.write(piece)
-        digest = sha.hexdigest()
+        return self._settle(rel, part, sha.hexdigest())
+
+    def _settle(self, rel: str, part: str, digest: str) -> Placed:
+        """The file ``rel`` written as ``part``: kept as the current site's file
+        when that has the same ``digest`` (its mtime stays), else renamed into place."""
         if self._in_place(rel, digest) or (self.previous.get(rel) == digest and self._link(rel)):
             path, at = self._at(part)
             os.unlink(path, **at)

@@ -33,7 +33,7 @@ import datetime as dt
 import hashlib
 import marshal
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -45,14 +45,15 @@ from generator.indexes import (
     Contribution,
     Indexes,
     Touched,
-    View,
     actor_blocks,
     by_date,
     cited_blocks,
     co_mentioned,
     contribution,
     in_unit_order,
+    view,
 )
+from generator.lazy import Lazy, derived
 from generator.load import (
     MAX_ARTICLE_BYTES,
     MAX_YAML_BYTES,
@@ -564,10 +565,13 @@ class _Run:
         meta["cited_counts"] = counts
 
     def _scope(self, published: Mapping[str, frozenset[str]], present: Mapping[str, frozenset[str]]) -> Scope:
-        sources = _Records(self.read, present["source"])
+        read = self.read
+        # The sources that could be read (drafts included), and their numbered
+        # blocks folded for quote lookups, both from the state on first use.
+        sources: Lazy[Source] = Lazy(present["source"], lambda sid: read["source:" + sid].record)
         return Scope(
             sources=sources,
-            folded=_Folded(sources),
+            folded=derived(sources, fold_source),
             actors=dict.fromkeys(present["actor"]),
             topics=dict.fromkeys(present["topic"]),
             published_sources=published["source"],
@@ -746,49 +750,6 @@ def _no_briefing(paths: BriefingPaths, briefing_file: Path, diagnostics: Diagnos
         diagnostics.error(where, "content/briefing.yaml is missing; create it with at least 'title' and 'as_of'")
 
 
-class _Records(Mapping[str, Source]):
-    """The sources that could be read (drafts included), read from the state on first use."""
-
-    def __init__(self, read: Mapping[str, Read], ids: frozenset[str]) -> None:
-        self._read = read
-        self._ids = ids
-
-    def __getitem__(self, sid: str) -> Source:
-        if sid not in self._ids:
-            raise KeyError(sid)
-        record: Source = self._read["source:" + sid].record
-        return record
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, sid: object) -> bool:
-        return sid in self._ids
-
-
-class _Folded(Mapping[str, Sequence[tuple[int, str]]]):
-    """Each source's numbered blocks folded for quote lookups, on first use."""
-
-    def __init__(self, sources: Mapping[str, Source]) -> None:
-        self._sources = sources
-        self._done: dict[str, list[tuple[int, str]]] = {}
-
-    def __getitem__(self, sid: str) -> list[tuple[int, str]]:
-        found = self._done.get(sid)
-        if found is None:
-            found = self._done[sid] = fold_source(self._sources[sid])
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._sources)
-
-    def __len__(self) -> int:
-        return len(self._sources)
-
-
 # ---------------------------------------------------------------- the site
 
 @dataclass(frozen=True, slots=True)
@@ -808,54 +769,31 @@ def _site(tables: _Tables, heads: Mapping[str, Head], published: Mapping[str, fr
     briefing = found.value if found is not None else tables.read[BRIEFING].record
     return Site(
         briefing=briefing,
-        sources=_Units(sources, lambda sid: replace(tables.read[f"source:{sid}"].record,
+        sources=_units(sources, lambda sid: replace(tables.read[f"source:{sid}"].record,
                                                     key_points=resolved[f"source:{sid}"].claims)),
-        heads=_Units(sources, lambda sid: _source_head(heads[f"source:{sid}"].source)),
-        actors=_Units(actors, lambda aid: resolved[f"actor:{aid}"].value),
-        topics=_Units(topics, lambda tid: resolved[f"topic:{tid}"].value),
-        positions=_Units(actors, lambda aid: resolved[f"actor:{aid}"].claims),
-        mentions=_Units(sources, lambda sid: facts[sid].mentions),
-        passages=_Units(sources, lambda sid: facts[sid].passages),
-        actor_mentions=View(index["mentions"], actor_blocks, actors),
-        topic_passages=View(index["passages"], actor_blocks, topics),
-        cited_by=View(index["cited"], cited_blocks),
+        heads=_units(sources, lambda sid: _source_head(heads[f"source:{sid}"].source)),
+        actors=_units(actors, lambda aid: resolved[f"actor:{aid}"].value),
+        topics=_units(topics, lambda tid: resolved[f"topic:{tid}"].value),
+        positions=_units(actors, lambda aid: resolved[f"actor:{aid}"].claims),
+        mentions=_units(sources, lambda sid: facts[sid].mentions),
+        passages=_units(sources, lambda sid: facts[sid].passages),
+        actor_mentions=view(index["mentions"], actor_blocks, actors),
+        topic_passages=view(index["passages"], actor_blocks, topics),
+        cited_by=view(index["cited"], cited_blocks),
         cited_counts=tables.cited_counts,
-        claims_by_actor=View(index["by_actor"], in_unit_order, actors),
-        claims_by_topic=View(index["by_topic"], in_unit_order, topics),
-        co_mentions=View(index["pairs"], co_mentioned, actors),
-        members=View(index["members"], in_unit_order, actors),
-        positions_by_topic=View(index["positions"], in_unit_order, topics),
-        months=View(index["months"], by_date),
-        text_keys=_Units(sources, lambda sid: facts[sid].key),
+        claims_by_actor=view(index["by_actor"], in_unit_order, actors),
+        claims_by_topic=view(index["by_topic"], in_unit_order, topics),
+        co_mentions=view(index["pairs"], co_mentioned, actors),
+        members=view(index["members"], in_unit_order, actors),
+        positions_by_topic=view(index["positions"], in_unit_order, topics),
+        months=view(index["months"], by_date),
+        text_keys=_units(sources, lambda sid: facts[sid].key),
     )
 
 
-class _Units(Mapping[str, Any]):
+def _units(ids: Sequence[str], make: Callable[[str], Any]) -> Lazy[Any]:
     """One thing per published unit of a kind (sorted by id), made on first read."""
-
-    __slots__ = ("_ids", "_made", "_make")
-
-    def __init__(self, ids: Sequence[str], make: Any) -> None:
-        self._ids = dict.fromkeys(ids)
-        self._make = make
-        self._made: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        found = self._made.get(key)
-        if found is None:
-            if key not in self._ids:
-                raise KeyError(key)
-            found = self._made[key] = self._make(key)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._ids
+    return Lazy(dict.fromkeys(ids), make)
 
 
 def memory_store() -> Store:

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
+from generator.lazy import derived
 from generator.model import Briefing, Claim, Site, Source, SourceHead
 from generator.reads import Entry, Recorded, Views
 from generator.update import Changed
@@ -44,32 +45,6 @@ def meta(briefing: Briefing) -> dict[str, Any]:
     """What every page shows of the briefing."""
     return {"title": briefing.title, "subtitle": briefing.subtitle, "as_of": briefing.as_of,
             "language": briefing.language, "has_timeline": bool(briefing.events)}
-
-
-class _Derived(Mapping[str, Any]):
-    """``make(base[key])`` for each key of ``base``, made on first read."""
-
-    __slots__ = ("_base", "_made", "_make")
-
-    def __init__(self, base: Mapping[str, Any], make: Callable[[Any], Any]) -> None:
-        self._base = base
-        self._make = make
-        self._made: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        found = self._made.get(key, _MISSING)
-        if found is _MISSING:
-            found = self._made[key] = self._make(self._base[key])
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._base)
-
-    def __len__(self) -> int:
-        return len(self._base)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._base
 
 
 class _Blocks(Mapping[tuple[str, int], Any]):
@@ -138,13 +113,13 @@ def _cited_count(site: Site) -> Callable[[SourceHead], int]:
 # block number) are listed in BLOCK_VIEWS.
 _MAKERS: dict[str, Callable[[Site], Mapping[Any, Any]]] = {
     "sources": lambda s: s.sources,
-    "heads": lambda s: _Derived(s.heads, head),
-    "numbered": lambda s: _Derived(s.heads, lambda src: src.numbered),
-    "summaries": lambda s: _Derived(s.sources, lambda src: src.summary),
+    "heads": lambda s: derived(s.heads, head),
+    "numbered": lambda s: derived(s.heads, lambda src: src.numbered),
+    "summaries": lambda s: derived(s.sources, lambda src: src.summary),
     "actors": lambda s: s.actors,
-    "actor_names": lambda s: _Derived(s.actors, lambda a: a.name),
+    "actor_names": lambda s: derived(s.actors, lambda a: a.name),
     "topics": lambda s: s.topics,
-    "topic_heads": lambda s: _Derived(s.topics, lambda t: (t.title, t.status)),
+    "topic_heads": lambda s: derived(s.topics, lambda t: (t.title, t.status)),
     "mentions": lambda s: s.mentions,
     "passages": lambda s: s.passages,
     "texts": lambda s: _Blocks(_texts(s.sources)),
@@ -160,7 +135,7 @@ _MAKERS: dict[str, Callable[[Site], Mapping[Any, Any]]] = {
     "positions_by_topic": lambda s: s.positions_by_topic,
     "claims": _Claims,
     "cited_by": lambda s: s.cited_by,
-    "cited_blocks": lambda s: _Derived(s.heads, _cited_count(s)),
+    "cited_blocks": lambda s: derived(s.heads, _cited_count(s)),
     "site": lambda s: {"briefing": s.briefing, "meta": meta(s.briefing)},
     "months": lambda s: s.months,
 }

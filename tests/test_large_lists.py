@@ -1,0 +1,80 @@
+"""Large briefings keep their lists readable: sources by month, a capped feed.
+
+The thresholds (500 sources for one sources page, 50 feed entries) are lowered
+here so that a small briefing shows the large layout.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator import context
+from generator.build import BuildOptions, build
+from tests.helpers import link_problems, parse_page, write_briefing
+
+
+def _briefing(root: Path, n: int) -> Path:
+    files: dict[str, str] = {}
+    for i in range(n):
+        month = ("08", "09", "10")[i % 3]
+        files[f"seeds/s{i:02}.txt"] = f"Report {i}\nParagraph {i} about the talks.\n"
+        files[f"content/sources/s{i:02}.yaml"] = (f"file: s{i:02}.txt\ntitle: Report {i}\n"
+                                                  f"published: 2025-{month}-{10 + i % 15}\n")
+    files["seeds/undated.txt"] = "Undated\nA paragraph.\n"
+    files["content/sources/undated.yaml"] = "file: undated.txt\ntitle: Undated report\n"
+    return write_briefing(root, files)
+
+
+def _links(path: Path) -> list[str]:
+    return [a["href"] for tag, a in parse_page(path).elements if tag == "a" and "href" in a]
+
+
+def test_beyond_the_threshold_sources_are_listed_by_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "MAX_INDEX_SOURCES", 5)
+    monkeypatch.setattr(context, "NEWEST_SOURCES", 3)
+    root = _briefing(tmp_path / "b", 12)
+    build(BuildOptions(root=root, search=False, jobs=1))
+    site = root / "site"
+    index = _links(site / "sources" / "index.html")
+    months = [h for h in index if "archive/" in h]
+    assert months == ["../archive/2025-10/index.html", "../archive/2025-09/index.html",
+                      "../archive/2025-08/index.html", "../archive/undated/index.html"], "newest first, undated last"
+    # Every source is on the page of its month, newest first, and nowhere else among the months.
+    listed: list[str] = []
+    for month in ("2025-10", "2025-09", "2025-08", "undated"):
+        page = site / "archive" / month / "index.html"
+        sources = [h for h in _links(page) if re.fullmatch(r"\.\./\.\./sources/[a-z0-9-]+/index\.html", h)]
+        listed += sources
+        text = page.read_text(encoding="utf-8")
+        rows = text[text.index('<ul class="index">'):]  # past the masthead's own date
+        days = re.findall(r'datetime="(2025-\d\d-\d\d)"', rows)
+        assert days == sorted(days, reverse=True)
+        assert all(d.startswith(month) for d in days)
+    assert len(listed) == len(set(listed)) == 14  # these, the undated one, and cairo
+    assert link_problems(site) == []
+    # The sitemap has the month pages.
+    assert "archive/2025-09/" in (site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_up_to_the_threshold_one_page_lists_every_source(tmp_path: Path) -> None:
+    root = _briefing(tmp_path / "b", 12)
+    build(BuildOptions(root=root, search=False, jobs=1))
+    site = root / "site"
+    assert not (site / "archive").exists()
+    sources = [h for h in _links(site / "sources" / "index.html")
+               if re.fullmatch(r"\.\./sources/[a-z0-9-]+/index\.html", h)]
+    assert len(set(sources)) == 14  # every source: these, the undated one, and cairo
+
+
+def test_the_feed_carries_the_newest_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "MAX_FEED_ENTRIES", 4)
+    root = _briefing(tmp_path / "b", 12)
+    build(BuildOptions(root=root, search=False, jobs=1))
+    feed = (root / "site" / "feed.xml").read_text(encoding="utf-8")
+    updated = re.findall(r"<entry>.*?<updated>([^<]+)</updated>", feed, re.DOTALL)
+    assert len(updated) == 4
+    assert updated == sorted(updated, reverse=True)
+    assert updated[0].startswith("2025-10-2")

@@ -9,7 +9,7 @@ import importlib.util
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,7 +100,7 @@ class BuildResult:
 
 
 def build(options: BuildOptions, store: Store | None = None, progress: Progress = no_progress,
-          memo: Memo | None = None) -> BuildResult:
+          memo: Memo | None = None, changed: Collection[str] | None = None) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -111,7 +111,9 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     by default the one kept for this briefing and output in the user's cache
     folder; only what changed since is done again (see :mod:`generator.update`
     and :mod:`generator.pages`). ``memo`` remembers results between builds in
-    this process (the live preview's). Either way the site is the same, byte
+    this process (the live preview's). ``changed``: the files a watcher saw
+    change since the last good build into ``store`` (see ``fingerprint.inputs``),
+    or None to look at every file. Either way the site is the same, byte
     for byte. ``progress`` is told how the build goes. The site it replaces is
     kept beside it as the next build's staging folder (see :mod:`generator.output`).
     """
@@ -132,22 +134,23 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     memo = memo if memo is not None else Memo()
     try:
         try:
-            return _build(options, store, memo, progress, started)
+            return _build(options, store, memo, progress, started, changed)
         except DamagedState:
             # What the last build kept cannot be read back as written: it is of no
             # use, and the build is done again without it (a cold build).
             store.forget()
-            return _build(options, store, memo, progress, started)
+            return _build(options, store, memo, progress, started, changed)
     finally:
         if own:
             store.close()
 
 
-def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float) -> BuildResult:
+def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float,
+           changed: Collection[str] | None) -> BuildResult:
     """:func:`build`, once the output folder is known to be usable."""
     with _long_lived() as made:
         meta = store.table("meta")
-        found = _fingerprint(options, packing.unstrings(meta.get("inputs")))
+        found = _fingerprint(options, packing.unstrings(meta.get("inputs")), changed)
         key = found.key if found is not None else None
         last = fingerprint.Record.unpacked(meta.get("record"))
         if key is not None and (known := fingerprint.recall(options.out_dir, key, last)) is not None:
@@ -226,15 +229,16 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     )
 
 
-def _fingerprint(options: BuildOptions, known: Mapping[str, object]) -> fingerprint.Inputs | None:
+def _fingerprint(options: BuildOptions, known: Mapping[str, str], changed: Collection[str] | None
+                 ) -> fingerprint.Inputs | None:
     """The hash of everything this build is made from (``known``: the hashes an
-    earlier build remembered), or None when the output also depends on something
-    outside it (``--previous``, ``--single-file``)."""
+    earlier build remembered; ``changed``: see :func:`build`), or None when the
+    output also depends on something outside it (``--previous``, ``--single-file``)."""
     if options.previous is not None or options.single_file is not None:
         return None
     values = {"drafts": options.drafts, "base_url": options.base_url, "noindex": options.noindex,
               "search": options.search, "report": options.report}
-    return fingerprint.inputs(options.root, render.builtin_templates(), values, known)
+    return fingerprint.inputs(options.root, render.builtin_templates(), values, known, changed)
 
 
 def _as_identity(value: object) -> output.Identity | None:
@@ -288,11 +292,21 @@ class PreviewBuilder:
         self._store = Store.in_memory()
         self._memo = Memo()
         self._out: Path | None = None
+        self._pending: set[str] | None = None
+        """What the watcher reported since the last good build; None: unknown."""
 
-    def __call__(self, out: Path) -> list[Diagnostic]:
+    def __call__(self, out: Path, changed: Collection[str] | None = None) -> list[Diagnostic]:
+        """Build into ``out``. ``changed``: the paths the watcher reported since the
+        last call, which spares looking at every other file (see ``fingerprint.inputs``);
+        None (the first build, say) looks at all of them."""
         if out != self._out:  # the state describes the site in one folder
-            self._store, self._out = Store.in_memory(), out
-        return list(build(dataclasses.replace(self._options, out=out), self._store, memo=self._memo).warnings)
+            self._store, self._out, self._pending = Store.in_memory(), out, None
+        # A failed build keeps nothing, so what changed before it is looked at again.
+        pending = None if changed is None or self._pending is None else self._pending | set(changed)
+        self._pending = pending
+        result = build(dataclasses.replace(self._options, out=out), self._store, memo=self._memo, changed=pending)
+        self._pending = set()
+        return list(result.warnings)
 
 
 def preview_builder(options: BuildOptions) -> PreviewBuilder:

@@ -28,7 +28,7 @@ import json
 import operator
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -52,22 +52,28 @@ class Inputs:
 
 
 def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
-           known: Mapping[str, object]) -> Inputs | None:
+           known: Mapping[str, str], changed: Collection[str] | None = None) -> Inputs | None:
     """The fingerprint of a build of ``root`` with ``options`` (JSON-able values),
     reusing the hashes ``known`` from an earlier build (see the module doc);
-    None when some input cannot be read (the build then reports it properly)."""
-    code = Path(__file__).resolve().parent
-    folders = [("content", root / "content"), ("seeds", root / "seeds"), ("templates", root / "templates"),
-               ("builtin", builtin_templates), ("code", code)]
+    None when some input cannot be read (the build then reports it properly).
+
+    ``changed``: the files a watcher saw change since the build that made
+    ``known`` (the live preview's), when it knows them. Then only those are
+    looked at again, if they are files ``known`` has and still files (an edit);
+    anything else (a file or folder that came or went) is a whole pass, as
+    without ``changed``. Either way the fingerprint is the same."""
+    folders = _input_folders(root, builtin_templates)
+    if changed is not None and known:
+        found = _inputs_changed(folders, options, known, changed)
+        if found is not None:
+            return found
     seen: dict[str, str] = {}
-    named: list[str] = [json.dumps({"version": __version__, **options}, sort_keys=True, default=str)]
     hashed: list[str] = []
     try:
         for label, folder in folders:
             files, subfolders = _walk(folder)
             for path in subfolders:  # an empty folder changes what a build reports, too
                 seen[path] = _FOLDER
-                named.append(f"{label}:{path}")
             for rel, path in files:
                 if label == "code" and not rel.endswith(".py"):
                     continue
@@ -76,16 +82,73 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
                 if entry is not was:
                     hashed.append(path)
                 seen[path] = entry
-                named.append(f"{label}/{rel}\0{entry[-64:]}")
     except OSError:
         return None
     same = seen.keys() == known.keys()
     # A few files hashed again (an edit) are hashed again next time too, which
-    # costs less than writing the whole table (20,000 entries) on every edit.
-    keep = len(hashed) > _REWRITE_AFTER or not same
+    # costs less than writing the whole table (20,000 entries) on every edit;
+    # unless the next build is told what changed, and trusts the rest as it is.
+    keep = changed is not None or len(hashed) > _REWRITE_AFTER or not same
+    return _finish(folders, options, seen, seen if keep else None, frozenset(hashed) if same else None)
+
+
+def _input_folders(root: Path, builtin_templates: Path) -> list[tuple[str, str]]:
+    """(label, path) of each folder a build reads; our own code last."""
+    code = Path(__file__).resolve().parent
+    return [(label, os.fspath(folder)) for label, folder in (
+        ("content", root / "content"), ("seeds", root / "seeds"), ("templates", root / "templates"),
+        ("builtin", builtin_templates), ("code", code))]
+
+
+def _inputs_changed(folders: list[tuple[str, str]], options: Mapping[str, object], known: Mapping[str, str],
+                    changed: Collection[str]) -> Inputs | None:
+    """:func:`inputs` when only the files ``changed`` may have changed; None when
+    one of them is not a file ``known`` already has, or is no longer a file."""
+    places = [(os.path.abspath(folder) + os.sep, folder + os.sep) for _, folder in folders]
+    seen = dict(known)
+    hashed: list[str] = []
+    for name in changed:
+        name = os.path.abspath(name)
+        path = next((mine + name[len(there):] for there, mine in places if name.startswith(there)), None)
+        if path is None:
+            if any(there.startswith(name + os.sep) for there, _ in places):
+                return None  # one of the folders itself (made while serving, say), or above them
+            continue  # outside what a build reads
+        was = known.get(path)
+        if was is None and not os.path.lexists(path):
+            continue  # came and went between two looks (an editor's temporary file)
+        if was is None or was == _FOLDER or os.path.islink(path) or not os.path.isfile(path):
+            return None
+        try:
+            entry = _hash(path, None)
+        except OSError:
+            return None
+        if entry[-64:] != was[-64:]:
+            hashed.append(path)
+        seen[path] = entry
+    # Written back every time: the next build trusts these entries without a stat.
+    return _finish(folders, options, seen, seen, frozenset(hashed))
+
+
+def _finish(folders: list[tuple[str, str]], options: Mapping[str, object], seen: dict[str, str],
+            table: dict[str, str] | None, looked_at: frozenset[str] | None) -> Inputs:
+    """The :class:`Inputs` of the files and folders ``seen`` (path -> entry, in
+    the order of a whole pass, folder by folder): the hash of each one's place
+    below its folder and its contents."""
+    named: list[str] = [json.dumps({"version": __version__, **options}, sort_keys=True, default=str)]
+    at = 0
+    label, prefix = folders[0][0], folders[0][1] + os.sep
+    for path, entry in seen.items():
+        while not path.startswith(prefix) and at + 1 < len(folders):
+            at += 1
+            label, prefix = folders[at][0], folders[at][1] + os.sep
+        if entry == _FOLDER:
+            named.append(f"{label}:{path}")
+        else:
+            rel = path[len(prefix):] if os.sep == "/" else path[len(prefix):].replace(os.sep, "/")
+            named.append(f"{label}/{rel}\0{entry[-64:]}")
     key = hashlib.sha256("\0".join(named).encode()).hexdigest()
-    return Inputs(key, {path: entry[-64:] for path, entry in seen.items() if entry is not _FOLDER},
-                  seen if keep else None, frozenset(hashed) if same else None)
+    return Inputs(key, {path: entry[-64:] for path, entry in seen.items() if entry != _FOLDER}, table, looked_at)
 
 
 _FOLDER = "folder"

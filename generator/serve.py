@@ -63,8 +63,10 @@ from generator.serve_files import (
 )
 from generator.watch import ChangeWatcher, describe
 
-Builder = Callable[[Path], Sequence[Diagnostic]]
-"""Build the complete site into the given directory; return the warnings.
+Builder = Callable[[Path, Sequence[str] | None], Sequence[Diagnostic]]
+"""Build the complete site into the given directory; return the warnings. The
+second argument: the files the watcher saw change since the last call (None
+for the first build), which a builder may use to look at only those.
 Raise :class:`ContentError` (or another :class:`BriefingError`) on failure."""
 
 MAX_HEADER_BYTES = 32 * 1024
@@ -155,7 +157,7 @@ class DevServer:
         self._started.wait()
         if not self._watcher.wait_ready(timeout=10):
             print("warning: the file watcher did not start; saves will not rebuild", file=self.log)
-        self.rebuild(())
+        self.rebuild(None)
         assert self._ioloop is not None
         accepting = threading.Event()
         self._ioloop.add_callback(self._accept, sockets, accepting)
@@ -190,14 +192,15 @@ class DevServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def rebuild(self, changed: Sequence[str]) -> Snapshot:
-        """Build now (one build at a time); record and print the outcome."""
+    def rebuild(self, changed: Sequence[str] | None) -> Snapshot:
+        """Build now (one build at a time); record and print the outcome.
+        ``changed``: the paths the watcher reported (None: the first build)."""
         with self._build_lock:
             started = time.perf_counter()
             warnings: Sequence[Diagnostic] = ()
             errors: list[str] = []
             try:
-                warnings = self.builder(self.site)
+                warnings = self.builder(self.site, changed)
             except ContentError as exc:
                 errors = [str(d) for d in exc.diagnostics if d.severity == "error"]
                 warnings = [d for d in exc.diagnostics if d.severity == "warning"]
@@ -235,7 +238,7 @@ class DevServer:
     def _rebuild(self, changed: Sequence[str]) -> None:
         self.rebuild(changed)
 
-    def _report(self, changed: Sequence[str], warnings: Sequence[Diagnostic], snapshot: Snapshot,
+    def _report(self, changed: Sequence[str] | None, warnings: Sequence[Diagnostic], snapshot: Snapshot,
                 seconds: float) -> None:
         what = f" ({describe(changed, self.base)})" if changed else ""
         lines = [str(d) for d in warnings]

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from generator import render
+from generator import fingerprint, render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from generator.store import state_path
@@ -237,6 +237,70 @@ def test_the_live_preview_memo_builds_what_a_cold_build_does(tmp_path: Path) -> 
             builder(out)
         except ContentError:  # the broken edit: the preview keeps the last good site
             assert "bob.yaml" in str(edit)
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False))
+    assert tree_hash(out) == tree_hash(cold)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write one file (``write_briefing`` writes every file of the minimal briefing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _fingerprint(root: Path, known: dict[str, str], changed: list[Path] | None) -> fingerprint.Inputs:
+    found = fingerprint.inputs(root, render.builtin_templates(), {}, known,
+                               None if changed is None else [str(p) for p in changed])
+    assert found is not None
+    return found
+
+
+def test_a_fingerprint_told_what_changed_is_the_whole_passs(tmp_path: Path) -> None:
+    """The live preview tells the fingerprint the files its watcher saw change;
+    the fingerprint is the one a pass over every file finds, whatever was told."""
+    root = write_briefing(tmp_path / "b")
+    table = _fingerprint(root, {}, None).table
+    assert table is not None
+    cases: list[tuple[str, dict[str, str | None], list[str]]] = [
+        ("an edit", {"seeds/cairo.txt": "Talks in Cairo\nA shorter text.\n"}, ["seeds/cairo.txt"]),
+        ("a save with the same bytes", {"content/briefing.yaml": None}, ["content/briefing.yaml"]),
+        ("an editor's temporary file, gone again", {}, ["content/actors/.bob.yaml.swp"]),
+        ("a new file", {"content/actors/dan.yaml": "name: Dan Brown\n"}, ["content/actors/dan.yaml"]),
+        ("a new folder", {"content/static/css/x.css": "b {}\n"}, ["content/static/css"]),
+        ("a removed file", {"content/actors/dan.yaml": "REMOVE"}, ["content/actors/dan.yaml"]),
+        ("a path outside the briefing", {}, [str(tmp_path / "elsewhere.txt")]),
+        ("a folder of the briefing made", {"templates/assets/x.css": "i {}\n"}, ["templates"]),
+    ]
+    for what, files, told in cases:
+        for rel, text in files.items():
+            if text == "REMOVE":
+                (root / rel).unlink()
+            elif text is None:
+                (root / rel).write_bytes((root / rel).read_bytes())
+            else:
+                _write(root / rel, text)
+        whole = _fingerprint(root, table, None)
+        quick = _fingerprint(root, table, [root / t if not t.startswith("/") else Path(t) for t in told])
+        assert (quick.key, quick.hashes) == (whole.key, whole.hashes), what
+        assert quick.table is not None, f"{what}: a told build must leave the whole table for the next"
+        table = quick.table
+
+
+def test_the_preview_told_what_changed_sees_what_a_failed_build_was_told(tmp_path: Path) -> None:
+    """A failed build keeps nothing: the paths it was told are looked at again by
+    the next build, with those the watcher reports then."""
+    root = write_briefing(tmp_path / "b")
+    preview = preview_builder(BuildOptions(root=root))
+    out = tmp_path / "preview"
+    preview(out, None)
+    article = root / "seeds/cairo.txt"
+    _write(article, article.read_text(encoding="utf-8") + "A paragraph written while bob.yaml was broken.\n")
+    _write(root / "content/actors/bob.yaml", "name: [broken\n")
+    with pytest.raises(ContentError):
+        preview(out, [str(article), str(root / "content/actors/bob.yaml")])
+    _write(root / "content/actors/bob.yaml", "name: Bob Jones\n")
+    preview(out, [str(root / "content/actors/bob.yaml")])
+    assert "while bob.yaml was broken" in (out / "sources/cairo/index.html").read_text(encoding="utf-8")
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False))
     assert tree_hash(out) == tree_hash(cold)

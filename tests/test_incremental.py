@@ -35,6 +35,7 @@ class Briefing:
     def __init__(self, root: Path, rng: random.Random) -> None:
         self.root = root
         self.rng = rng
+        self.written: list[str] = []
         self.sources: dict[str, list[str]] = {}  # id -> paragraphs
         self.meta: dict[str, dict[str, str]] = {}
         self.actors = dict(ACTORS)
@@ -52,11 +53,21 @@ class Briefing:
 
     def write(self, rel: str, text: str | None) -> None:
         path = self.root / rel
+        self.written.append(str(path))  # what a file watcher would report
         if text is None:
             path.unlink(missing_ok=True)
             return
+        folder = path.parent
+        while not folder.exists():
+            self.written.append(str(folder))
+            folder = folder.parent
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+    def take_written(self) -> list[str]:
+        """The paths written or removed since the last call."""
+        found, self.written = self.written, []
+        return found
 
     def sentence(self) -> str:
         words = [self.rng.choice(WORDS) for _ in range(self.rng.randint(5, 12))]
@@ -192,14 +203,18 @@ def test_a_series_of_edits_built_on_the_state_equals_cold_builds(tmp_path: Path,
     briefing = Briefing(root, random.Random(seed))
     options = BuildOptions(root=root, search=False, jobs=1)
     build(options)
-    preview = preview_builder(options)
+    preview, told = preview_builder(options), preview_builder(options)
     preview(tmp_path / "preview")
+    told(tmp_path / "told", briefing.take_written())  # a first build is told nothing useful
     for step in range(25):
         what = briefing.edit()
         build(options)
         preview(tmp_path / "preview")
+        # The live preview as the server runs it: told the paths the watcher saw.
+        told(tmp_path / "told", briefing.take_written())
         cold = tmp_path / f"cold-{step}"
         build(BuildOptions(root=root, out=cold, search=False, jobs=1), Store.in_memory())
         expected = tree_hash(cold)
         assert tree_hash(root / "site") == expected, f"step {step}: {what}: briefing build"
         assert tree_hash(tmp_path / "preview") == expected, f"step {step}: {what}: the live preview"
+        assert tree_hash(tmp_path / "told") == expected, f"step {step}: {what}: the preview told what changed"

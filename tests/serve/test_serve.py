@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -132,10 +133,10 @@ def test_inject_escapes_and_places_script_and_overlay() -> None:
 
 def test_builder_crash_is_shown_and_the_next_save_is_built(briefing: Path, page) -> None:
     class Flaky(PreviewBuilder):
-        def __call__(self, out: Path) -> list[Diagnostic]:
+        def __call__(self, out: Path, changed: Collection[str] | None = None) -> list[Diagnostic]:
             if "CRASH" in (briefing / "content/briefing.yaml").read_text(encoding="utf-8"):
                 raise RuntimeError("boom <in> the builder")
-            return super().__call__(out)
+            return super().__call__(out, changed)
 
     server, log = start_server(briefing, Flaky(BuildOptions(root=briefing)))
     try:

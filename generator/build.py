@@ -100,7 +100,8 @@ class BuildResult:
 
 
 def build(options: BuildOptions, store: Store | None = None, progress: Progress = no_progress,
-          memo: Memo | None = None, changed: Collection[str] | None = None) -> BuildResult:
+          memo: Memo | None = None, changed: Collection[str] | None = None, own_out: bool = False
+          ) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -113,9 +114,12 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     and :mod:`generator.pages`). ``memo`` remembers results between builds in
     this process (the live preview's). ``changed``: the files a watcher saw
     change since the last good build into ``store`` (see ``fingerprint.inputs``),
-    or None to look at every file. Either way the site is the same, byte
-    for byte. ``progress`` is told how the build goes. The site it replaces is
-    kept beside it as the next build's staging folder (see :mod:`generator.output`).
+    or None to look at every file. ``own_out``: the output folder is this
+    process's own (the live preview's temporary folder), which nothing else
+    writes to, so its files are taken to be as the last build left them without
+    a stat of each. Either way the site is the same, byte for byte.
+    ``progress`` is told how the build goes. The site it replaces is kept
+    beside it as the next build's staging folder (see :mod:`generator.output`).
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
@@ -134,19 +138,19 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     memo = memo if memo is not None else Memo()
     try:
         try:
-            return _build(options, store, memo, progress, started, changed)
+            return _build(options, store, memo, progress, started, changed, own_out)
         except DamagedState:
             # What the last build kept cannot be read back as written: it is of no
             # use, and the build is done again without it (a cold build).
             store.forget()
-            return _build(options, store, memo, progress, started, changed)
+            return _build(options, store, memo, progress, started, changed, own_out)
     finally:
         if own:
             store.close()
 
 
 def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float,
-           changed: Collection[str] | None) -> BuildResult:
+           changed: Collection[str] | None, own_out: bool) -> BuildResult:
     """:func:`build`, once the output folder is known to be usable."""
     with _long_lived() as made:
         meta = store.table("meta")
@@ -167,7 +171,7 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
                 raise ContentError(diagnostics.sorted())
             made()
             built = _publish(result, options, store, memo, diagnostics, progress, key=key, last=last,
-                             started=started)
+                             started=started, own_out=own_out)
             memo.settle(succeeded=True)
             return built
         except BaseException:
@@ -177,8 +181,8 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
 
 
 def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, diagnostics: Diagnostics,
-             progress: Progress, *, key: str | None, last: fingerprint.Record | None, started: float
-             ) -> BuildResult:
+             progress: Progress, *, key: str | None, last: fingerprint.Record | None, started: float,
+             own_out: bool = False) -> BuildResult:
     """The second half of :func:`build`: the resolved site rendered into a
     staging folder and swapped in, or nothing written if rendering finds errors.
     ``key`` is the build's fingerprint, remembered once the site is in place;
@@ -189,7 +193,9 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     changes, previous = _changes(site, where, options.drafts, diagnostics)
     meta = store.table("meta")
     with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare"))) as staging:
-        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last)
+        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out)
+        if last is not None:  # without a record (a lost state), the site's manifest is all there is
+            staging.distrust(rel for rel in staging.previous if rel not in reusable)
         files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,
                             changed=result.changed, reusable=reusable, progress=progress, sink=staging)
         if previous is not None:
@@ -287,8 +293,11 @@ class PreviewBuilder:
     memory (see :mod:`generator.store`), the replaced site among it (see
     :mod:`generator.output`). A call raises like :func:`build`."""
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, own_out: bool = False) -> None:
+        """``own_out``: the folders it is given are its own, written by nothing
+        else (the server's temporary folder; see ``build``)."""
         self._options = dataclasses.replace(options, search=False)
+        self._own = own_out
         self._store = Store.in_memory()
         self._memo = Memo()
         self._out: Path | None = None
@@ -304,14 +313,15 @@ class PreviewBuilder:
         # A failed build keeps nothing, so what changed before it is looked at again.
         pending = None if changed is None or self._pending is None else self._pending | set(changed)
         self._pending = pending
-        result = build(dataclasses.replace(self._options, out=out), self._store, memo=self._memo, changed=pending)
+        result = build(dataclasses.replace(self._options, out=out), self._store, memo=self._memo, changed=pending,
+                       own_out=self._own)
         self._pending = set()
         return list(result.warnings)
 
 
-def preview_builder(options: BuildOptions) -> PreviewBuilder:
+def preview_builder(options: BuildOptions, own_out: bool = False) -> PreviewBuilder:
     """The live preview's builder for ``options`` (see :class:`PreviewBuilder`)."""
-    return PreviewBuilder(options)
+    return PreviewBuilder(options, own_out)
 
 
 def check(options: BuildOptions) -> list[Diagnostic]:

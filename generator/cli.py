@@ -189,7 +189,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     from generator.serve import DevServer
 
     options = BuildOptions(root=args.root, drafts=args.drafts)
-    builder = preview_builder(options)
+    # The preview folder is the server's own temporary folder: nothing else writes there.
+    builder = preview_builder(options, own_out=True)
 
     paths = options.paths
     if not paths.content.is_dir():

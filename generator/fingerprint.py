@@ -279,13 +279,19 @@ MARKER = ".briefing-site"
 """The site's own manifest (``output.MARKER``), which every build writes."""
 
 
-def intact(out: Path, written: Mapping[str, str], known: Record | None) -> tuple[dict[str, str], dict[str, str]]:
+def intact(out: Path, written: Mapping[str, str], known: Record | None, trusted: bool = False
+           ) -> tuple[dict[str, str], dict[str, str]]:
     """Of the site files ``written`` (path -> SHA-256, the site's own manifest),
     those still exactly as the last build (``known``) left them (size and
-    mtime); and that record's entries for them."""
+    mtime); and that record's entries for them. ``trusted``: nothing but our
+    builds writes to ``out``, so every file the record has is taken as intact
+    without a stat (10,000 of them took 55 ms)."""
     if known is None:
         return {}, {}
     files = known.files
+    if trusted:
+        kept = {rel: files[rel] for rel in written if rel in files}
+        return {rel: written[rel] for rel in kept}, kept
     base = os.fspath(out)
     found: dict[str, str] = {}
     entries: dict[str, str] = {}

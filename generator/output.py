@@ -124,6 +124,8 @@ class Staging:
         self.out = out
         self.previous = _manifest(out)
         """SHA-256 by site path of the current site's files, as its build wrote them."""
+        self._altered: set[str] = set()
+        """Files of the current site changed since then (see :meth:`distrust`)."""
         self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
         self.recycled = _claim_spare(out, self.path, spare) if spare is not None else {}
         """SHA-256 by site path of the files already in the staging folder: the
@@ -143,6 +145,12 @@ class Staging:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is not None:
             self.discard()
+
+    def distrust(self, files: Iterable[str]) -> None:
+        """Files of the current site that are no longer as its build wrote them
+        (edited in place, say): never linked into the new site nor kept in
+        place, whatever the manifest says. Before anything is put."""
+        self._altered.update(files)
 
     def put(self, rel: str, data: bytes | Kept) -> Placed:
         """Place the file ``rel``: its bytes, or the current site's file for
@@ -207,7 +215,7 @@ class Staging:
         unbuilt = isinstance(data, Kept) and data.unbuilt
         if self._in_place(rel, digest):
             return Placed(digest, written=False, reused=reused, unbuilt=unbuilt)
-        if self.previous.get(rel) == digest and self._link(rel):
+        if self._unchanged(rel, digest) and self._link(rel):
             return Placed(digest, written=False, reused=reused, unbuilt=unbuilt)
         if isinstance(data, Kept):
             # No hard links on this file system: copy the current file.
@@ -229,7 +237,7 @@ class Staging:
     def _settle(self, rel: str, part: str, digest: str) -> Placed:
         """The file ``rel`` written as ``part``: kept as the current site's file
         when that has the same ``digest`` (its mtime stays), else renamed into place."""
-        if self._in_place(rel, digest) or (self.previous.get(rel) == digest and self._link(rel)):
+        if self._in_place(rel, digest) or (self._unchanged(rel, digest) and self._link(rel)):
             path, at = self._at(part)
             os.unlink(path, **at)
             return Placed(digest, written=False)
@@ -327,7 +335,7 @@ class Staging:
         had = self.recycled.get(rel)
         if had is None:
             return False
-        if had == digest and self.previous.get(rel) == digest:
+        if had == digest and self._unchanged(rel, digest):
             return True  # the file the current site has too (a hard link), mtime and all
         # Another version: unlinked, never written into (it may be the current
         # site's file as well).
@@ -335,6 +343,10 @@ class Staging:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path, **at)
         return False
+
+    def _unchanged(self, rel: str, digest: str) -> bool:
+        """Whether the current site's file ``rel`` has these bytes, as far as we know."""
+        return self.previous.get(rel) == digest and rel not in self._altered
 
     def _link(self, rel: str) -> bool:
         """Hard-link an unchanged file from the current site; False if impossible."""

@@ -42,7 +42,7 @@ def set_summary(root: Path, text: str) -> None:
 
 def real_builder(root: Path) -> PreviewBuilder:
     """The builder ``briefing serve`` uses."""
-    return preview_builder(BuildOptions(root=root))
+    return preview_builder(BuildOptions(root=root), own_out=True)
 
 
 def start_server(root: Path, builder: PreviewBuilder | None = None,

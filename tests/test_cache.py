@@ -82,6 +82,27 @@ def test_a_deleted_output_file_is_rebuilt(tmp_path: Path) -> None:
     assert (root / "site" / "actors" / "bob" / "index.html").is_file()
 
 
+def test_a_page_edited_in_the_site_is_made_again_by_the_next_build(tmp_path: Path) -> None:
+    """A page kept unbuilt must be the very file the last build wrote: one changed
+    in place (same path) since is made again, by ``build`` and by a preview
+    builder not told its folder is its own."""
+    root = write_briefing(tmp_path / "b")
+    preview = preview_builder(BuildOptions(root=root))
+    build(BuildOptions(root=root, search=False))
+    preview(tmp_path / "preview")
+    for site in (root / "site", tmp_path / "preview"):
+        page = site / "actors" / "bob" / "index.html"
+        page.write_text(page.read_text(encoding="utf-8").replace("Bob Jones", "Someone Else"), encoding="utf-8")
+    _write(root / "content/briefing.yaml",
+           (root / "content/briefing.yaml").read_text(encoding="utf-8").replace("The bottom line.", "Changed."))
+    build(BuildOptions(root=root, search=False))
+    preview(tmp_path / "preview")
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False))
+    assert tree_hash(root / "site") == tree_hash(cold)
+    assert tree_hash(tmp_path / "preview") == tree_hash(cold)
+
+
 @pytest.mark.parametrize("kind", sorted(EDITS))
 def test_an_edit_rebuilds_exactly_like_a_cold_build(tmp_path: Path, kind: str) -> None:
     files, page = EDITS[kind]

@@ -203,14 +203,15 @@ def test_a_series_of_edits_built_on_the_state_equals_cold_builds(tmp_path: Path,
     briefing = Briefing(root, random.Random(seed))
     options = BuildOptions(root=root, search=False, jobs=1)
     build(options)
-    preview, told = preview_builder(options), preview_builder(options)
+    preview, told = preview_builder(options), preview_builder(options, own_out=True)
     preview(tmp_path / "preview")
     told(tmp_path / "told", briefing.take_written())  # a first build is told nothing useful
     for step in range(25):
         what = briefing.edit()
         build(options)
         preview(tmp_path / "preview")
-        # The live preview as the server runs it: told the paths the watcher saw.
+        # The live preview as the server runs it: told the paths the watcher saw,
+        # in a folder of its own.
         told(tmp_path / "told", briefing.take_written())
         cold = tmp_path / f"cold-{step}"
         build(BuildOptions(root=root, out=cold, search=False, jobs=1), Store.in_memory())

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import importlib.util
 import os
-import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,16 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import changes as changes_mod
-from generator import context, fingerprint, output, packing, pages, render
+from generator import context, fingerprint, output, packing, pages, prefetch, render
 from generator.changes import Changes
 from generator.data import PartMap, Splice, briefing_data, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
 from generator.load import BriefingPaths
-from generator.memo import Memo, code_salt, user_cache
+from generator.memo import Memo, user_cache
 from generator.model import Site
+from generator.places import builtin_templates
 from generator.reads import Entry
-from generator.store import DamagedState, Store, state_path
+from generator.store import DamagedState, Store, state_path, state_salt
 from generator.update import Changed, Update, update
 from generator.views import changed_entries, json_changes
 
@@ -100,8 +99,8 @@ class BuildResult:
 
 
 def build(options: BuildOptions, store: Store | None = None, progress: Progress = no_progress,
-          memo: Memo | None = None, changed: Collection[str] | None = None, own_out: bool = False
-          ) -> BuildResult:
+          memo: Memo | None = None, changed: Collection[str] | None = None, own_out: bool = False,
+          helper: prefetch.Helper | None = None) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -117,7 +116,9 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     or None to look at every file. ``own_out``: the output folder is this
     process's own (the live preview's temporary folder), which nothing else
     writes to, so its files are taken to be as the last build left them without
-    a stat of each. Either way the site is the same, byte for byte.
+    a stat of each. ``helper``: the fingerprint, worked out while the command
+    imported this module (see :mod:`generator.prefetch`). Either way the site
+    is the same, byte for byte.
     ``progress`` is told how the build goes. The site it replaces is kept
     beside it as the next build's staging folder (see :mod:`generator.output`).
     """
@@ -134,27 +135,37 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     output.clean_strays(options.out_dir)
     own = store is None
     if store is None:
-        store = Store.on_disk(state_path(user_cache(), options.root, options.out_dir), _state_salt(), options.root)
+        store = Store.on_disk(state_path(user_cache(), options.root, options.out_dir), state_salt(), options.root)
     memo = memo if memo is not None else Memo()
     try:
+        looks = _looks(helper, options) if helper is not None and changed is None else None
         try:
-            return _build(options, store, memo, progress, started, changed, own_out)
+            return _build(options, store, memo, progress, started, changed, own_out, looks)
         except DamagedState:
             # What the last build kept cannot be read back as written: it is of no
             # use, and the build is done again without it (a cold build).
             store.forget()
-            return _build(options, store, memo, progress, started, changed, own_out)
+            return _build(options, store, memo, progress, started, changed, own_out, None)
     finally:
         if own:
             store.close()
 
 
+def _looks(helper: prefetch.Helper, options: BuildOptions) -> prefetch.Looks | None:
+    """The helper's looks, if they are those of this build."""
+    found = helper.looks()
+    if found is None or options.previous is not None or options.single_file is not None:
+        return None
+    return found if found.describe(options.root, options.out_dir, _fingerprinted(options)) else None
+
+
 def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float,
-           changed: Collection[str] | None, own_out: bool) -> BuildResult:
+           changed: Collection[str] | None, own_out: bool, looks: prefetch.Looks | None) -> BuildResult:
     """:func:`build`, once the output folder is known to be usable."""
     with _long_lived() as made:
         meta = store.table("meta")
-        found = _fingerprint(options, packing.unstrings(meta.get("inputs")), changed)
+        found = looks.inputs if looks is not None else \
+            _fingerprint(options, packing.unstrings(meta.get("inputs")), changed)
         key = found.key if found is not None else None
         last = fingerprint.Record.unpacked(meta.get("record"))
         if key is not None and (known := fingerprint.recall(options.out_dir, key, last)) is not None:
@@ -242,9 +253,13 @@ def _fingerprint(options: BuildOptions, known: Mapping[str, str], changed: Colle
     output also depends on something outside it (``--previous``, ``--single-file``)."""
     if options.previous is not None or options.single_file is not None:
         return None
-    values = {"drafts": options.drafts, "base_url": options.base_url, "noindex": options.noindex,
-              "search": options.search, "report": options.report}
-    return fingerprint.inputs(options.root, render.builtin_templates(), values, known, changed)
+    return fingerprint.inputs(options.root, builtin_templates(), _fingerprinted(options), known, changed)
+
+
+def _fingerprinted(options: BuildOptions) -> dict[str, object]:
+    """The options a build's fingerprint covers (see ``fingerprint.covered``)."""
+    return fingerprint.covered(drafts=options.drafts, base_url=options.base_url, noindex=options.noindex,
+                               search=options.search, report=options.report)
 
 
 def _as_identity(value: object) -> output.Identity | None:
@@ -252,19 +267,6 @@ def _as_identity(value: object) -> output.Identity | None:
     if isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value):
         return value[0], value[1]
     return None
-
-
-def _state_salt() -> str:
-    """What the build state depends on besides the briefing: our code and the
-    libraries that parse and render (named by where they are installed and when,
-    which changes with any upgrade, without importing them: an edit may need
-    neither PyYAML nor markdown-it)."""
-    versions = {"python": sys.version}
-    for name in ("jinja2", "markdown_it", "yaml", "markupsafe"):
-        spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None and spec.origin else ""
-        versions[name] = f"{origin} {os.stat(origin).st_mtime_ns if origin else ''}"
-    return code_salt(Path(__file__).resolve().parent, versions)
 
 
 def _reused(options: BuildOptions, known: fingerprint.Recalled, started: float) -> BuildResult:
@@ -394,7 +396,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     memo = memo if memo is not None else Memo()
     sink = sink if sink is not None else output.Discard()
     base_url = _base_url(site, options, diagnostics)
-    templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
+    templates = render.TemplateSet(options.paths.templates, builtin_templates())
     env = render.environment(templates, cache=user_cache() / "templates")
     report = None
     if options.report:
@@ -464,7 +466,7 @@ def _changes(site: Site, where: Path, drafts: bool,
 def _single_file(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes) -> str:
     from generator import single
 
-    templates = render.TemplateSet(options.paths.templates, render.builtin_templates())
+    templates = render.TemplateSet(options.paths.templates, builtin_templates())
     return single.render_single(site, templates, options.root, diagnostics,
                                 base_url=_base_url(site, options, Diagnostics()), noindex=options.noindex,
                                 changes=changes)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from generator import __version__
-from generator.build import BuildOptions, Progress, build, check_health, no_progress, preview_builder
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
 from generator.progress import ProgressDisplay
 
@@ -157,6 +156,16 @@ def _root_option(p: argparse.ArgumentParser) -> None:
 
 
 def _run_build(args: argparse.Namespace) -> int:
+    helper = None
+    if args.previous is None and args.single_file is None:
+        from generator import fingerprint, prefetch  # small modules: before the rest is imported
+
+        # The looks at every file, taken while the rest of the generator is imported.
+        looked = fingerprint.covered(drafts=args.drafts, base_url=args.base_url, noindex=args.noindex,
+                                     search=not args.no_search, report=args.report)
+        helper = prefetch.start(args.root, args.out if args.out is not None else args.root / "site", looked)
+    from generator.build import BuildOptions, Progress, build, no_progress
+
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, base_url=args.base_url,
                            noindex=args.noindex, search=not args.no_search, single_file=args.single_file,
                            report=args.report,
@@ -165,7 +174,7 @@ def _run_build(args: argparse.Namespace) -> int:
         contextlib.nullcontext(no_progress) if args.quiet else ProgressDisplay(sys.stderr))
     try:
         with shown as progress:
-            result = build(options, progress=progress)
+            result = build(options, progress=progress, helper=helper)
     except ContentError as exc:
         _report(exc.diagnostics, sys.stderr)
         print("briefing: build failed; the previous site was left as it was", file=sys.stderr)
@@ -185,7 +194,8 @@ def _run_build(args: argparse.Namespace) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     import webbrowser
 
-    from generator.render import builtin_templates
+    from generator.build import BuildOptions, preview_builder
+    from generator.places import builtin_templates
     from generator.serve import DevServer
 
     options = BuildOptions(root=args.root, drafts=args.drafts)
@@ -216,6 +226,8 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from generator.build import BuildOptions, check_health
+
     diagnostics, findings = check_health(BuildOptions(root=args.root, drafts=args.drafts, search=False))
     _report(diagnostics, sys.stdout)
     if any(d.severity == "error" for d in diagnostics):

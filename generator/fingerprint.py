@@ -51,6 +51,11 @@ class Inputs:
     files and folders are not the same as the table's."""
 
 
+def covered(*, drafts: bool, base_url: str | None, noindex: bool, search: bool, report: bool) -> dict[str, object]:
+    """The options that change a build's output, as :func:`inputs` takes them."""
+    return {"drafts": drafts, "base_url": base_url, "noindex": noindex, "search": search, "report": report}
+
+
 def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
            known: Mapping[str, str], changed: Collection[str] | None = None) -> Inputs | None:
     """The fingerprint of a build of ``root`` with ``options`` (JSON-able values),

@@ -25,14 +25,6 @@ from generator.parallel import fork_map
 from generator.reads import pack
 
 
-def builtin_templates() -> Path:
-    """The built-in templates: inside the installed package, or the checkout's
-    top-level ``templates/`` when running from source (editable install)."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"
-
-
 @dataclass(frozen=True, slots=True)
 class TemplateSet:
     """Where templates come from: the briefing's folder first, then the built-ins."""

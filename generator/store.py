@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import pickle
 import sqlite3
+import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
+
+from generator.memo import code_salt
 
 _GONE = object()
 """An overlay's mark for an entry the build deleted."""
@@ -424,6 +428,19 @@ def _forget_gone(folder: Path) -> None:
                 sidecar.unlink()
         except OSError:
             continue
+
+
+def state_salt() -> str:
+    """What the build state depends on besides the briefing: our code and the
+    libraries that parse and render (named by where they are installed and when,
+    which changes with any upgrade, without importing them: an edit may need
+    neither PyYAML nor markdown-it)."""
+    versions = {"python": sys.version}
+    for name in ("jinja2", "markdown_it", "yaml", "markupsafe"):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        versions[name] = f"{origin} {os.stat(origin).st_mtime_ns if origin else ''}"
+    return code_salt(Path(__file__).resolve().parent, versions)
 
 
 def state_path(cache: Path, root: Path, out: Path) -> Path:

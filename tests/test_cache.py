@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from generator import fingerprint, render
+from generator import fingerprint, places, render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from generator.store import state_path
@@ -270,7 +270,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _fingerprint(root: Path, known: dict[str, str], changed: list[Path] | None) -> fingerprint.Inputs:
-    found = fingerprint.inputs(root, render.builtin_templates(), {}, known,
+    found = fingerprint.inputs(root, places.builtin_templates(), {}, known,
                                None if changed is None else [str(p) for p in changed])
     assert found is not None
     return found
@@ -332,7 +332,7 @@ def test_compiled_templates_planted_in_the_briefing_folder_never_run(tmp_path: P
     a cache planted in a briefing (say, committed to a shared repository) is not read."""
     root = write_briefing(tmp_path / "b")
     canary = tmp_path / "pwned"
-    env = render.environment(render.TemplateSet(root / "templates", render.builtin_templates()))
+    env = render.environment(render.TemplateSet(root / "templates", places.builtin_templates()))
     planted = FileSystemBytecodeCache(str(root / ".briefing-cache" / "templates"))
     (root / ".briefing-cache" / "templates").mkdir(parents=True)
     assert env.loader is not None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import render
+from generator import places, render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from generator.memo import user_cache
@@ -59,7 +59,7 @@ def test_a_template_error_on_the_workers_leaves_the_site_and_no_staged_files(lar
     broken = tmp_path / "broken"
     for kind in ("content", "seeds"):
         shutil.copytree(large / kind, broken / kind)
-    source = (render.builtin_templates() / "source.html").read_text(encoding="utf-8")
+    source = (places.builtin_templates() / "source.html").read_text(encoding="utf-8")
     (broken / "templates").mkdir()
     (broken / "templates/source.html").write_text(
         source.replace("<h1>{{ source.title }}</h1>",

@@ -1,0 +1,88 @@
+"""``briefing build`` has its fingerprint worked out by a forked helper while it
+imports the rest of the generator (``generator.prefetch``): the helper's answer
+is the fingerprint the build would work out itself, and one that is not the
+build's own is never used."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from generator import fingerprint, memo, packing, places, prefetch
+from generator.build import BuildOptions, build
+from generator.store import Store, state_path, state_salt
+from tests.helpers import tree_hash, write_briefing
+
+OPTIONS = fingerprint.covered(drafts=False, base_url=None, noindex=False, search=False, report=False)
+
+
+def _inline(root: Path, out: Path) -> fingerprint.Inputs:
+    store = Store.on_disk(state_path(memo.user_cache(), root, out), state_salt(), root)
+    try:
+        known = packing.unstrings(store.table("meta").get("inputs"))
+    finally:
+        store.close()
+    found = fingerprint.inputs(root, places.builtin_templates(), OPTIONS, known)
+    assert found is not None
+    return found
+
+
+def _helped(root: Path, out: Path, options: dict[str, object] = OPTIONS) -> prefetch.Helper:
+    helper = prefetch.start(root, out, options)
+    assert helper is not None, "this system can fork"
+    return helper
+
+
+def test_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path, user_cache: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    out = root / "site"
+    for step in ("no state yet", "after a build", "after an edit"):
+        if step == "after a build":
+            build(BuildOptions(root=root, search=False))
+        elif step == "after an edit":
+            (root / "seeds/cairo.txt").write_text("Talks in Cairo\nAn edited text.\n", encoding="utf-8")
+        looks = _helped(root, out).looks()
+        assert looks is not None, step
+        assert looks.describe(root, out, OPTIONS)
+        assert looks.inputs == _inline(root, out), step
+
+
+def test_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(tmp_path: Path,
+                                                                           user_cache: Path) -> None:
+    # Were the helper's fingerprint (of a --noindex build) taken as this build's,
+    # the --noindex build after it would find "its" site in place and keep it.
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    (root / "content/briefing.yaml").write_text("title: Retitled\nas_of: 2025-10-08\nsummary: New.\n",
+                                               encoding="utf-8")
+    elsewhere = {**OPTIONS, "noindex": True}
+    build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site", elsewhere))
+    assert "Retitled" in (root / "site/index.html").read_text(encoding="utf-8")
+    build(BuildOptions(root=root, search=False, noindex=True))
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False, noindex=True), Store.in_memory())
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_a_build_helped_after_an_edit_equals_a_cold_build(tmp_path: Path, user_cache: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    article = root / "seeds/cairo.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "A paragraph added since.\n", encoding="utf-8")
+    result = build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    assert result.written > 0
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_no_helper_is_forked_while_other_threads_run(tmp_path: Path) -> None:
+    # A lock another thread holds at the fork would stay held in the helper.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert prefetch.start(tmp_path, tmp_path / "site", OPTIONS) is None
+    finally:
+        stop.set()
+        other.join()

@@ -79,14 +79,17 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
             files, subfolders = _walk(folder)
             for path in subfolders:  # an empty folder changes what a build reports, too
                 seen[path] = _FOLDER
-            for rel, path in files:
-                if label == "code" and not rel.endswith(".py"):
+            code = label == "code"
+            for rel, path in files:  # the loop of a no-change build: kept tight
+                if code and not rel.endswith(".py"):
                     continue
                 was = known.get(path)
-                entry = _hash(path, was)
-                if entry is not was:
+                st = os.stat(path)
+                head = f"{st.st_size} {st.st_mtime_ns} {st.st_ino} T "  # as _hash makes it
+                if was is None or len(was) != len(head) + 64 or not was.startswith(head):
+                    was = _hash(path, None)
                     hashed.append(path)
-                seen[path] = entry
+                seen[path] = was
     except OSError:
         return None
     same = seen.keys() == known.keys()
@@ -141,19 +144,24 @@ def _finish(folders: list[tuple[str, str]], options: Mapping[str, object], seen:
     the order of a whole pass, folder by folder): the hash of each one's place
     below its folder and its contents."""
     named: list[str] = [json.dumps({"version": __version__, **options}, sort_keys=True, default=str)]
+    hashes: dict[str, str] = {}
     at = 0
     label, prefix = folders[0][0], folders[0][1] + os.sep
+    start = len(prefix)
     for path, entry in seen.items():
-        while not path.startswith(prefix) and at + 1 < len(folders):
-            at += 1
-            label, prefix = folders[at][0], folders[at][1] + os.sep
+        if not path.startswith(prefix):
+            while not path.startswith(prefix) and at + 1 < len(folders):
+                at += 1
+                label, prefix = folders[at][0], folders[at][1] + os.sep
+            start = len(prefix)
         if entry == _FOLDER:
             named.append(f"{label}:{path}")
-        else:
-            rel = path[len(prefix):] if os.sep == "/" else path[len(prefix):].replace(os.sep, "/")
-            named.append(f"{label}/{rel}\0{entry[-64:]}")
+            continue
+        sha = hashes[path] = entry[-64:]
+        rel = path[start:] if os.sep == "/" else path[start:].replace(os.sep, "/")
+        named.append(f"{label}/{rel}\0{sha}")
     key = hashlib.sha256("\0".join(named).encode()).hexdigest()
-    return Inputs(key, {path: entry[-64:] for path, entry in seen.items() if entry != _FOLDER}, table, looked_at)
+    return Inputs(key, hashes, table, looked_at)
 
 
 _FOLDER = "folder"

@@ -11,8 +11,9 @@ articles as a briefing, a Hugo site and a Pelican site), then times `briefing bu
   one-edit   after appending a paragraph to one article (the first edit after the
              cold build)
   next-edit  the same again: an editor's edit loop
-  serve-edit the live preview's build after an edit (`briefing serve` keeps its
-             build state in memory): the median of --runs edits in one process
+  serve-edit the live preview's build after an edit, timed around the builder of a
+             real `briefing serve` server (its file watcher, its build state in
+             memory): the median of --runs edits in one process
 
 Each case runs --runs times. The table shows the median wall time and the peak RSS of
 the build process. With --peers it runs ../shared/bench/peers.sh on the same corpus in
@@ -42,20 +43,35 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 EDIT = "\nOne more paragraph, added to time an incremental rebuild.\n"
 
 PREVIEW = """
-import statistics, sys, time
+import io, statistics, sys, time
 from pathlib import Path
 from generator.build import BuildOptions, preview_builder
-root, out, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-builder = preview_builder(BuildOptions(root=root, search=False))
-builder(out)
+from generator.serve import DevServer
+root, runs = Path(sys.argv[1]), int(sys.argv[3])
+real = preview_builder(BuildOptions(root=root, search=False), own_out=True)  # as `briefing serve` makes it
 times = []
-for _ in range(runs):
-    with open(root / "seeds" / "art-00001.txt", "a", encoding="utf-8") as f:
-        f.write(sys.argv[4])
+def timed(out, changed):
     start = time.perf_counter()
-    builder(out)
-    times.append(time.perf_counter() - start)
-print(statistics.median(times))
+    try:
+        return real(out, changed)
+    finally:
+        times.append(time.perf_counter() - start)
+server = DevServer(timed, [root / "seeds", root / "content", root / "templates"], port=0, base=root,
+                   log=io.StringIO())
+server.start()  # binds, builds once, starts the real file watcher
+try:
+    for _ in range(runs):
+        seen = server.snapshot.generation
+        time.sleep(0.5)
+        with open(root / "seeds" / "art-00001.txt", "a", encoding="utf-8") as f:
+            f.write(sys.argv[4])
+        deadline = time.monotonic() + 300
+        while server.snapshot.generation == seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.snapshot.generation > seen and not server.snapshot.errors, "the edit was not built"
+finally:
+    server.stop()
+print(statistics.median(times[1:]))
 """
 
 

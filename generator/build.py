@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from generator import changes as changes_mod
 from generator import context, fingerprint, output, packing, pages, prefetch, render
@@ -138,9 +138,9 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
         store = Store.on_disk(state_path(user_cache(), options.root, options.out_dir), state_salt(), options.root)
     memo = memo if memo is not None else Memo()
     try:
-        looks = _looks(helper, options) if helper is not None and changed is None else None
         try:
-            return _build(options, store, memo, progress, started, changed, own_out, looks)
+            return _build(options, store, memo, progress, started, changed, own_out,
+                          helper if changed is None else None)
         except DamagedState:
             # What the last build kept cannot be read back as written: it is of no
             # use, and the build is done again without it (a cold build).
@@ -159,15 +159,29 @@ def _looks(helper: prefetch.Helper, options: BuildOptions) -> prefetch.Looks | N
     return found if found.describe(options.root, options.out_dir, _fingerprinted(options)) else None
 
 
+class _InPlace(NamedTuple):
+    """The site in place, looked at before the build needs it: its manifest, and
+    which of its files are as the last build left them (``fingerprint.intact``)."""
+
+    manifest: dict[str, str]
+    intact: tuple[dict[str, str], dict[str, str]]
+
+
 def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float,
-           changed: Collection[str] | None, own_out: bool, looks: prefetch.Looks | None) -> BuildResult:
+           changed: Collection[str] | None, own_out: bool, helper: prefetch.Helper | None) -> BuildResult:
     """:func:`build`, once the output folder is known to be usable."""
     with _long_lived() as made:
         meta = store.table("meta")
+        last = fingerprint.Record.unpacked(meta.get("record"))
+        in_place = looks = None
+        if helper is not None:
+            # While the helper still works out the fingerprint: the site's files.
+            manifest = output.manifest(options.out_dir)
+            in_place = _InPlace(manifest, fingerprint.intact(options.out_dir, manifest, last))
+            looks = _looks(helper, options)
         found = looks.inputs if looks is not None else \
             _fingerprint(options, packing.unstrings(meta.get("inputs")), changed)
         key = found.key if found is not None else None
-        last = fingerprint.Record.unpacked(meta.get("record"))
         if key is not None and (known := fingerprint.recall(options.out_dir, key, last)) is not None:
             return _reused(options, known, started)
         if found is not None and found.table is not None:
@@ -182,7 +196,7 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
                 raise ContentError(diagnostics.sorted())
             made()
             built = _publish(result, options, store, memo, diagnostics, progress, key=key, last=last,
-                             started=started, own_out=own_out)
+                             started=started, own_out=own_out, in_place=in_place)
             memo.settle(succeeded=True)
             return built
         except BaseException:
@@ -193,7 +207,7 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
 
 def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, diagnostics: Diagnostics,
              progress: Progress, *, key: str | None, last: fingerprint.Record | None, started: float,
-             own_out: bool = False) -> BuildResult:
+             own_out: bool = False, in_place: _InPlace | None = None) -> BuildResult:
     """The second half of :func:`build`: the resolved site rendered into a
     staging folder and swapped in, or nothing written if rendering finds errors.
     ``key`` is the build's fingerprint, remembered once the site is in place;
@@ -203,8 +217,12 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     where = options.previous if options.previous is not None else options.out_dir
     changes, previous = _changes(site, where, options.drafts, diagnostics)
     meta = store.table("meta")
-    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare"))) as staging:
-        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out)
+    manifest = in_place.manifest if in_place is not None else None
+    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), manifest=manifest) as staging:
+        if in_place is not None:
+            reusable, record = in_place.intact
+        else:
+            reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out)
         if last is not None:  # without a record (a lost state), the site's manifest is all there is
             staging.distrust(rel for rel in staging.previous if rel not in reusable)
         files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,

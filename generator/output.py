@@ -118,11 +118,12 @@ class Staging:
     Raises :class:`OutputError` when the folder cannot be made.
     """
 
-    def __init__(self, out: Path, spare: Identity | None = None) -> None:
+    def __init__(self, out: Path, spare: Identity | None = None, manifest: dict[str, str] | None = None) -> None:
         """``spare``: the :func:`identity` of the spare folder this build may reuse,
-        as a build of ours recorded it (see the module doc); None: make a new one."""
+        as a build of ours recorded it (see the module doc); None: make a new one.
+        ``manifest``: the current site's, when the build has read it already."""
         self.out = out
-        self.previous = _manifest(out)
+        self.previous = manifest if manifest is not None else _manifest(out)
         """SHA-256 by site path of the current site's files, as its build wrote them."""
         self._altered: set[str] = set()
         """Files of the current site changed since then (see :meth:`distrust`)."""
@@ -509,6 +510,12 @@ def _marker_text(files: Mapping[str, Placed]) -> str:
     lines = ",\n".join(f"{quote(rel)}: {quote(files[rel].digest)}" for rel in sorted(files))
     return '{\n"files": {\n' + lines + '\n},\n"generator": "briefing"\n}\n' if files else \
         '{\n"files": {},\n"generator": "briefing"\n}\n'
+
+
+def manifest(out: Path) -> dict[str, str]:
+    """The current site's manifest: the SHA-256 of each of its files by site path
+    (empty when there is none or it cannot be read)."""
+    return _manifest(out)
 
 
 def _manifest(out: Path) -> dict[str, str]:

@@ -1,17 +1,28 @@
 """``briefing build`` has its fingerprint worked out by a forked helper while it
 imports the rest of the generator (``generator.prefetch``): the helper's answer
 is the fingerprint the build would work out itself, and one that is not the
-build's own is never used."""
+build's own is never used.
+
+A helper is forked only by a process with no other thread (as the command is
+when it forks). The test process may have others (servers of other tests, the
+browser's driver), so each case runs in a fresh Python process: ``scenario_*``
+below, run by the ``test_*`` at the end.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
+
+import pytest
 
 from generator import fingerprint, memo, packing, places, prefetch
 from generator.build import BuildOptions, build
 from generator.store import Store, state_path, state_salt
-from tests.helpers import tree_hash, write_briefing
+from tests.helpers import REPO, tree_hash, write_briefing
 
 OPTIONS = fingerprint.covered(drafts=False, base_url=None, noindex=False, search=False, report=False)
 
@@ -33,7 +44,7 @@ def _helped(root: Path, out: Path, options: dict[str, object] = OPTIONS) -> pref
     return helper
 
 
-def test_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path, user_cache: Path) -> None:
+def scenario_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path) -> None:
     root = write_briefing(tmp_path / "b")
     out = root / "site"
     for step in ("no state yet", "after a build", "after an edit"):
@@ -47,8 +58,7 @@ def test_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path, user_cache: P
         assert looks.inputs == _inline(root, out), step
 
 
-def test_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(tmp_path: Path,
-                                                                           user_cache: Path) -> None:
+def scenario_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(tmp_path: Path) -> None:
     # Were the helper's fingerprint (of a --noindex build) taken as this build's,
     # the --noindex build after it would find "its" site in place and keep it.
     root = write_briefing(tmp_path / "b")
@@ -64,7 +74,7 @@ def test_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(tmp_
     assert tree_hash(root / "site") == tree_hash(cold)
 
 
-def test_a_build_helped_after_an_edit_equals_a_cold_build(tmp_path: Path, user_cache: Path) -> None:
+def scenario_a_build_helped_after_an_edit_equals_a_cold_build(tmp_path: Path) -> None:
     root = write_briefing(tmp_path / "b")
     build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
     article = root / "seeds/cairo.txt"
@@ -86,3 +96,30 @@ def test_no_helper_is_forked_while_other_threads_run(tmp_path: Path) -> None:
     finally:
         stop.set()
         other.join()
+
+
+def scenario_a_helped_build_makes_a_page_edited_in_the_site_again(tmp_path: Path) -> None:
+    # While the helper works, the build looks at the site's files itself: one
+    # changed since the last build wrote it is not kept.
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    page = root / "site/actors/bob/index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("Bob Jones", "Someone Else"), encoding="utf-8")
+    briefing = root / "content/briefing.yaml"
+    briefing.write_text(briefing.read_text(encoding="utf-8").replace("The bottom line.", "Changed."),
+                        encoding="utf-8")
+    build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+SCENARIOS = sorted(name for name in dir() if name.startswith("scenario_"))
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_in_a_process_of_its_own(name: str, tmp_path: Path, user_cache: Path) -> None:
+    code = f"import sys; from pathlib import Path; import tests.test_prefetch as t; t.{name}(Path(sys.argv[1]))"
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    assert done.returncode == 0, done.stderr

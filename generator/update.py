@@ -457,7 +457,7 @@ class _Run:
     def published(self) -> dict[str, frozenset[str]]:
         """The published ids of each kind, as the units now stand."""
         if self._now is None:
-            self._now = _kinds(self.new_heads, self.drafts)
+            self._now = _kinds_since(self._before(), self.heads, self.new_heads, self.drafts)
         return self._now[1]
 
     def _published_before(self) -> dict[str, frozenset[str]]:
@@ -543,7 +543,7 @@ class _Run:
             if now(unit):
                 old: Resolved = self.resolved[unit]
                 self._contribute(unit, replace(old, contribution=self._contribution(unit, old.claims, None)))
-        gone = sorted(unit for unit in self.heads if then(unit) and not now(unit))
+        gone = sorted(f"{kind}:{ident}" for kind, ids in was.items() for ident in ids - published.get(kind, set()))
         for unit in gone:  # gone, or a draft now
             found: Resolved | None = self.resolved.get(unit)
             if found is not None:
@@ -753,6 +753,30 @@ def _kinds(heads: Mapping[str, Head], drafts: bool) -> tuple[dict[str, frozenset
             found.append(ident)
             if drafts or not head.draft:
                 published[kind].append(ident)
+    return ({k: frozenset(v) for k, v in present.items()}, {k: frozenset(v) for k, v in published.items()})
+
+
+def _kinds_since(was: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]], heads: Mapping[str, Head],
+                 now: Mapping[str, Head], drafts: bool) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """:func:`_kinds` of ``now``, from ``was``, those of ``heads``: only the units
+    whose head is another object are looked at (an edit's few), not all of them."""
+    present = {kind: set(ids) for kind, ids in was[0].items()}
+    published = {kind: set(ids) for kind, ids in was[1].items()}
+    for unit, head in now.items():
+        if heads.get(unit) is head:
+            continue
+        kind, _, ident = unit.partition(":")
+        if kind in present:
+            present[kind].add(ident)
+            if drafts or not head.draft:
+                published[kind].add(ident)
+            else:
+                published[kind].discard(ident)
+    for unit in heads.keys() - now.keys():
+        kind, _, ident = unit.partition(":")
+        if kind in present:
+            present[kind].discard(ident)
+            published[kind].discard(ident)
     return ({k: frozenset(v) for k, v in present.items()}, {k: frozenset(v) for k, v in published.items()})
 
 

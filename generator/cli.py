@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from generator import __version__
 from generator.errors import BriefingError, ContentError, Diagnostic, OutputError, UsageError
@@ -53,6 +53,23 @@ Errors read like a compiler's: content/actors/bob.yaml:4:3: error: unknown key
 'rol' (did you mean 'role'?). Every problem is reported in one run.
 Documentation: docs/content.md (the format), docs/cli.md (the commands).
 """
+
+
+def run() -> NoReturn:
+    """The ``briefing`` command: :func:`main`, then the process ends.
+
+    Without interpreter shutdown: a build leaves a large heap behind (its state,
+    templates, modules), and freeing it object by object took 40 to 70 ms of a
+    one-article edit's build at 10,000 articles. Everything the command does is
+    done by then (files written and closed, workers and threads joined); only
+    the output is flushed."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe (``briefing build | head``): nothing more to say
+        code = code or EXIT_USAGE
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

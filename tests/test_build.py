@@ -221,6 +221,19 @@ def test_unchanged_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
     assert after == before
 
 
+def test_the_command_says_all_it_has_to_before_it_ends(tmp_path: Path) -> None:
+    # The command ends without interpreter shutdown (cli.run): its output must be
+    # flushed first, block-buffered into pipes as it is without PYTHONUNBUFFERED.
+    root = copy_fixture("talks", tmp_path / "b")
+    built = run_cli("build", "--root", root, env={"PYTHONUNBUFFERED": ""})
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("Built ") and built.stdout.endswith(" removed.\n"), built.stdout
+    (root / "content/briefing.yaml").write_text("title: [broken\n", encoding="utf-8")
+    failed = run_cli("build", "--root", root, env={"PYTHONUNBUFFERED": ""})
+    assert failed.returncode == 1
+    assert failed.stderr.rstrip().endswith("briefing: build failed; the previous site was left as it was")
+
+
 def test_a_changed_source_rewrites_only_what_changed(tmp_path: Path) -> None:
     root = copy_fixture("talks", tmp_path / "b")
     site = build_site(root)

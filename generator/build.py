@@ -234,11 +234,9 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
             raise ContentError(diagnostics.sorted())
         warnings = diagnostics.sorted()
         progress("writing files", 0, len(files))
-        # The site about to be replaced becomes the spare the next build may
-        # reuse: its folder keeps its identity through the swap.
-        meta["spare"] = output.identity(options.out_dir)
 
         def remember() -> None:
+            meta["spare"] = staging.spare  # the next build may reuse it, and no other
             if key is not None:
                 done = fingerprint.record(options.out_dir, key, [_as_data(d) for d in warnings],
                                           {rel: placed.written for rel, placed in files.items()}, record)

@@ -41,7 +41,7 @@ import shutil
 import stat
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -139,6 +139,9 @@ class Staging:
         self._current = os.fspath(out)
         self._fd = os.open(self.path, os.O_RDONLY) if _RELATIVE else None
         self._made = _parents(self.recycled)
+        self.spare: Identity | None = None
+        """Once committed: the :func:`identity` of the spare the next build may
+        claim (the replaced site, or one made of links to the new site), if any."""
 
     def __enter__(self) -> Staging:
         return self
@@ -258,18 +261,27 @@ class Staging:
         try:
             self.prune(files)
             (self.path / MARKER).write_text(_marker_text(files), encoding="utf-8")
+            replaced = identity(self.out)
             _swap(self.path, self.out)
         except OSError as exc:
             self.discard()
             raise OutputError(f"cannot write the site to {self.out}: {exc.strerror or exc}") from None
         self._close()
-        # ``self.path`` now holds the previous site: the next build's staging
-        # folder, or deleted if another build already left one.
         remover = None
-        if (unwanted := _keep_spare(self.path, self.out)) is not None:
-            remover = threading.Thread(target=shutil.rmtree, args=(unwanted,), kwargs={"ignore_errors": True},
-                                       name="briefing-remove-old-site")
-            remover.start()
+        if replaced is not None:
+            # ``self.path`` now holds the previous site: the next build's staging
+            # folder, or deleted if another build already left one.
+            unwanted = _keep_spare(self.path, self.out)
+            if unwanted != self.path:
+                self.spare = replaced  # the replaced site is the spare now
+            if unwanted is not None:
+                remover = threading.Thread(target=shutil.rmtree, args=(unwanted,), kwargs={"ignore_errors": True},
+                                           name="briefing-remove-old-site")
+                remover.start()
+        else:
+            # A first site: no tree was replaced, so the spare is made, of links to
+            # its files, while ``then`` runs (the first edit would make it otherwise).
+            remover = self._make_spare(files)
         try:
             if then is not None:
                 then()
@@ -278,6 +290,20 @@ class Staging:
                 remover.join()
         written = sum(1 for placed in files.values() if placed.written)
         return WriteResult(written=written, kept=len(files) - written, removed=len(set(self.previous) - set(files)))
+
+    def _make_spare(self, files: Iterable[str]) -> threading.Thread | None:
+        """Start making the spare as a tree of hard links to the new site's files
+        and its manifest (last); its identity is :attr:`spare` at once."""
+        made = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            made.mkdir()
+        except OSError:
+            return None
+        self.spare = identity(made)
+        worker = threading.Thread(target=_link_spare, args=(self.out, sorted(files), made),
+                                  name="briefing-make-spare")
+        worker.start()
+        return worker
 
     def prune(self, keep: Collection[str]) -> None:
         """Unlink the files of the recycled tree that are not among ``keep`` (the
@@ -451,6 +477,28 @@ def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
     if not files:
         shutil.rmtree(staging, ignore_errors=True)
     return files
+
+
+def _link_spare(site: Path, files: Sequence[str], into: Path) -> None:
+    """Fill the folder ``into`` with hard links to ``files`` of ``site`` and its
+    manifest, then make it the spare. A tree left without its manifest (a failed
+    link, a killed build) is never reused: it is removed instead."""
+    base, dest = os.fspath(site), os.fspath(into)
+    folders = {""}
+    try:
+        for rel in files:
+            folder = rel.rpartition("/")[0]
+            if folder not in folders:
+                os.makedirs(f"{dest}/{folder}", exist_ok=True)
+                folders.update(_parents([rel]))
+            os.link(f"{base}/{rel}", f"{dest}/{rel}")
+        os.link(f"{base}/{MARKER}", f"{dest}/{MARKER}")
+        if not os.path.lexists(_spare(site)):
+            os.rename(into, _spare(site))
+            return
+    except OSError:
+        pass
+    shutil.rmtree(into, ignore_errors=True)
 
 
 def _keep_spare(previous: Path, out: Path) -> Path | None:

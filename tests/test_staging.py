@@ -138,9 +138,15 @@ def test_the_replaced_site_is_reused_as_the_next_staging_folder_without_touching
     site, spare = root / "site", root / ".site.spare"
     _sources(root, {"s1": "First words.", "s2": "Second words.", "s3": "Third words."})
     _build_equals_cold(root, tmp_path, "1")
-    assert not spare.exists()
+    # A first site replaces no tree: its spare is made of links to its files.
+    assert (spare / ".briefing-site").stat().st_ino == (site / ".briefing-site").stat().st_ino
+    assert (spare / "sources/s1/index.html").stat().st_ino == (site / "sources/s1/index.html").stat().st_ino
+    assert tree_hash(spare) == tree_hash(site)
+    assert _strays(site) == []
+    made = (spare.stat().st_dev, spare.stat().st_ino)
     _sources(root, {"s3": "Third words, corrected."})
     _build_equals_cold(root, tmp_path, "2")
+    assert (site.stat().st_dev, site.stat().st_ino) == made, "the spare made by the first build became the site"
     assert (spare / ".briefing-site").is_file(), "the replaced site is kept as the spare"
     page = site / "sources/s1/index.html"
     assert (spare / "sources/s1/index.html").stat().st_ino == page.stat().st_ino  # unchanged: one file

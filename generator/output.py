@@ -19,7 +19,9 @@ makes no folders and links no files, where a fresh tree cost 10,600 folders and
 hard links (1.5 to 6 s on this machine's disk) and deleting the old one as much
 again. A file that changed is unlinked from the recycled tree before the new one
 is put in its place, never written into: the current site may share its inode.
-A spare is reused only when it is the very folder a build of ours left (its
+A first build into a new folder replaces no tree; it makes the spare of hard
+links to the new site's files while the build state is written, so the first
+edit after it is as cheap as the next. A spare is reused only when it is the very folder a build of ours left (its
 device and inode, which the build keeps in its signed memo): a briefing folder
 from someone else may hold a ``.site.spare`` of their making, a symbolic link to
 the user's files, say, whose "stale" files a build would otherwise delete.

@@ -218,7 +218,7 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     changes, previous = _changes(site, where, options.drafts, diagnostics)
     meta = store.table("meta")
     manifest = in_place.manifest if in_place is not None else None
-    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), manifest=manifest) as staging:
+    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), current=manifest) as staging:
         if in_place is not None:
             reusable, record = in_place.intact
         else:

@@ -87,7 +87,7 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
                 st = os.stat(path)
                 head = f"{st.st_size} {st.st_mtime_ns} {st.st_ino} T "  # as _hash makes it
                 if was is None or len(was) != len(head) + 64 or not was.startswith(head):
-                    was = _hash(path, None)
+                    was = _hash(path)
                     hashed.append(path)
                 seen[path] = was
     except OSError:
@@ -128,7 +128,7 @@ def _inputs_changed(folders: list[tuple[str, str]], options: Mapping[str, object
         if was is None or was == _FOLDER or os.path.islink(path) or not os.path.isfile(path):
             return None
         try:
-            entry = _hash(path, None)
+            entry = _hash(path)
         except OSError:
             return None
         if entry[-64:] != was[-64:]:
@@ -171,14 +171,12 @@ _TRUST_AFTER_NS = 1_000_000_000
 _REWRITE_AFTER = 64
 
 
-def _hash(path: str, known: object) -> str:
-    """``"size mtime_ns inode trust sha256"`` of a file, reusing ``known`` when its
-    stat is unchanged and it was trusted: already a second old when it was hashed
-    (``T``; a file hashed in the clock tick it was saved in is ``U``, hashed again)."""
+def _hash(path: str) -> str:
+    """``"size mtime_ns inode trust sha256"`` of a file. The trust flag is ``T``
+    when the file was already a second old when hashed, ``U`` when it was hashed
+    in the clock tick it was saved in: a later build reuses only a ``T`` entry
+    whose stat is unchanged (see :func:`inputs`)."""
     st = os.stat(path)
-    stat = f"{st.st_size} {st.st_mtime_ns} {st.st_ino} T "
-    if type(known) is str and known.startswith(stat) and len(known) == len(stat) + 64:
-        return known
     with open(path, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
     trust = "T" if st.st_mtime_ns < time.time_ns() - _TRUST_AFTER_NS else "U"

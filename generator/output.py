@@ -120,12 +120,12 @@ class Staging:
     Raises :class:`OutputError` when the folder cannot be made.
     """
 
-    def __init__(self, out: Path, spare: Identity | None = None, manifest: dict[str, str] | None = None) -> None:
+    def __init__(self, out: Path, spare: Identity | None = None, current: dict[str, str] | None = None) -> None:
         """``spare``: the :func:`identity` of the spare folder this build may reuse,
         as a build of ours recorded it (see the module doc); None: make a new one.
-        ``manifest``: the current site's, when the build has read it already."""
+        ``current``: the current site's manifest, when the build has read it already."""
         self.out = out
-        self.previous = manifest if manifest is not None else _manifest(out)
+        self.previous = current if current is not None else manifest(out)
         """SHA-256 by site path of the current site's files, as its build wrote them."""
         self._altered: set[str] = set()
         """Files of the current site changed since then (see :meth:`distrust`)."""
@@ -471,7 +471,7 @@ def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
         with contextlib.suppress(OSError):
             os.rename(staging, spare)
         return {}
-    files = _manifest(staging)
+    files = manifest(staging)
     try:
         os.unlink(staging / MARKER)
     except OSError:
@@ -565,11 +565,6 @@ def _marker_text(files: Mapping[str, Placed]) -> str:
 def manifest(out: Path) -> dict[str, str]:
     """The current site's manifest: the SHA-256 of each of its files by site path
     (empty when there is none or it cannot be read)."""
-    return _manifest(out)
-
-
-def _manifest(out: Path) -> dict[str, str]:
-    """The previous build's file hashes, trusted only when the file still exists."""
     try:
         data = json.loads((out / MARKER).read_text(encoding="utf-8"))
         files = data.get("files", {})

@@ -14,20 +14,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-_FOLD = str.maketrans(
-    {
-        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),  # ‘ ’ ‚ ‛ ′
-        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),  # “ ” „ ‟ ″
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),  # ‐ ‑ ‒ – — ― −
-    }
-)
+_FOLD = tuple({
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),  # ‘ ’ ‚ ‛ ′
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),  # “ ” „ ‟ ″
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),  # ‐ ‑ ‒ – — ― −
+}.items())
 
 
 def fold(text: str) -> str:
     """Return ``text`` folded for comparing quotes: every run of white space as
     one space, the ends trimmed, ``‘ ’ ‚ ‛ ′`` as ``'``, ``“ ” „ ‟ ″`` as ``"``
     and ``‐ ‑ ‒ – — ― −`` as ``-``; case is kept."""
-    return " ".join(text.translate(_FOLD).split())
+    # One replace per character the text holds, not str.translate: a table that
+    # maps characters to strings makes translate run in Python's slow general
+    # path, 25 times slower on article text (3.5 s of a 10,000-article build).
+    if not text.isascii():
+        for char, folded in _FOLD:
+            if char in text:
+                text = text.replace(char, folded)
+    return " ".join(text.split())
 
 
 def blocks_containing(quote: str, folded: Sequence[tuple[int, str]]) -> list[int]:

@@ -191,7 +191,8 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             diagnostics = Diagnostics()
             progress("reading the briefing", 0, 0)
             result = update(options.paths, store, found.hashes if found is not None else None, diagnostics,
-                            drafts=options.drafts, looked_at=found.looked_at if found is not None else None)
+                            drafts=options.drafts, looked_at=found.looked_at if found is not None else None,
+                            jobs=options.jobs)
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
             made()
@@ -364,11 +365,7 @@ def check_health(options: BuildOptions) -> tuple[list[Diagnostic], list[health.F
 def load_site(options: BuildOptions, diagnostics: Diagnostics) -> Site | None:
     """Read, model and resolve the briefing from scratch (nothing is kept): the
     resolved :class:`Site`, meaningful only when no error was reported."""
-    # Reading and text analysis run in this process: on forked workers (measured at
-    # 1,000 articles, 2 cores) pickling their results back cost more than the work
-    # (load 0.88 s -> 1.58 s, resolve 0.80 s -> 1.36 s; again once records pickled
-    # three times faster: load 0.80 s -> 0.91 s, resolve 0.80 s -> 0.82 s).
-    result = update(options.paths, Store.in_memory(), None, diagnostics, drafts=options.drafts)
+    result = update(options.paths, Store.in_memory(), None, diagnostics, drafts=options.drafts, jobs=options.jobs)
     return None if result is None else result.site
 
 

@@ -1,12 +1,17 @@
 """Map a function over many items on every core, with the same result as a loop.
 
-Large briefings render their pages on all cores: each page is independent of
-the others. Workers are *forked*, so they inherit the function and everything it
-closes over (the resolved site, the Jinja environment) without pickling any of
-it; only each item and its result cross the process boundary. (Reading and text
-analysis stay in one process: pickling their results back cost more than the
-work; see ``build.load_site``.) Results come back in item
-order, so the output never depends on the number of workers.
+Large briefings read their sources, find the mentions in them and render their
+pages on all cores: each source, and each page, is independent of the others.
+Workers are *forked*, so they inherit the function and everything it closes
+over (the folders and drop patterns, the phrase matchers, the resolved site,
+the Jinja environment) without pickling any of it; only each item (an index)
+and its result cross the process boundary. Results come back in item order, so
+the output never depends on the number of workers.
+
+Measured on the 10,000-article benchmark (2 cores): reading 11.4 s -> 9.0 s,
+analysis 5.9 s -> 4.8 s. The workers spend 20-30% more CPU than one process
+on the same work (the results are pickled, and the machine's two cores do not
+run at full speed together), so it pays on large briefings only.
 
 Small jobs, platforms without ``fork``, and ``jobs=1`` run in-process.
 """

@@ -67,6 +67,7 @@ from generator.load import (
 )
 from generator.memo import digest
 from generator.model import Actor, Briefing, Claim, Site, Source, SourceHead, Span, source_head
+from generator.parallel import MIN_ITEMS, fork_map
 from generator.resolve import (
     Phrases,
     Scope,
@@ -118,6 +119,17 @@ class Read:
     """Found reading its YAML file."""
     article: tuple[Diagnostic, ...] = ()
     """Found reading a source's article."""
+
+
+class _Parsed(NamedTuple):
+    """A file read and parsed ahead of its turn (see ``_Run._read_ahead``)."""
+
+    sha: str | None
+    """The SHA-256 of its bytes; None when it could not be read."""
+    made: Any
+    """A summary's record or an article's blocks; None when unusable."""
+    problems: tuple[Diagnostic, ...]
+    """Found reading or parsing it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +187,15 @@ class Update:
 
 
 def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
-           drafts: bool = False, looked_at: frozenset[str] | None = None) -> Update | None:
+           drafts: bool = False, looked_at: frozenset[str] | None = None, jobs: int = 1) -> Update | None:
     """Read, model and resolve the briefing against ``store`` (the last good
     build's state), writing what this build makes into the store's overlays
     (see :meth:`Store.commit`). ``hashes`` (file path -> SHA-256, from the
     fingerprint) spare hashing files again; ``looked_at`` (the fingerprint's
     files hashed again: every file changed since the last good build is among
     them, and no file or folder came or went) spares listing the folders.
-    Problems go into ``diagnostics``; None when ``briefing.yaml`` cannot be used
+    ``jobs``: processes to read and analyse many files with (the result does
+    not depend on it). Problems go into ``diagnostics``; None when ``briefing.yaml`` cannot be used
     at all. The site is meaningful only when no error was reported."""
     meta = store.table("meta")
     before: Globals | None = meta.get("globals")
@@ -190,13 +203,13 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
         store.start_fresh()
         before = None
     heads = _load_heads(meta)
-    run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts)
+    run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs)
     listing = meta.get("listing")
     briefing = None
     if looked_at is not None and before is not None and listing is not None:
         briefing = run.read_changed(looked_at, before, listing)
     if briefing is None:
-        run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts)
+        run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs)
         briefing = run.read_all()
         meta["listing"] = _pack_problems(run.listing.items)
     if briefing is None:
@@ -218,8 +231,9 @@ class _Run:
     """The state of one :func:`update`."""
 
     def __init__(self, paths: BriefingPaths, store: Store, hashes: Mapping[str, str], diagnostics: Diagnostics,
-                 heads: dict[str, Head], drafts: bool) -> None:
+                 heads: dict[str, Head], drafts: bool, jobs: int = 1) -> None:
         self.paths = paths
+        self.jobs = jobs
         self.store = store
         self.hashes = hashes
         self.diagnostics = diagnostics
@@ -240,6 +254,8 @@ class _Run:
         self.analysed: set[str] = set()
         self.resolved_again: set[str] = set()
         self.touched = Touched()
+        self.ahead: dict[str, _Parsed] = {}
+        """Files read and parsed ahead, by path (see :meth:`_read_ahead`)."""
         self._now: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] | None = None
         self._was: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] | None = None
 
@@ -305,7 +321,7 @@ class _Run:
         if any(unit not in self.heads for unit in units):
             return None  # a file that was not a unit (a bad name, say) or whose unit could not be read
         found = Diagnostics()
-        run = _Run(paths, self.store, self.hashes, found, self.heads, self.drafts)
+        run = _Run(paths, self.store, self.hashes, found, self.heads, self.drafts, self.jobs)
         run.new_heads = {u: h for u, h in self.heads.items() if u not in units}
         if BRIEFING in units:
             run._read_unit(BRIEFING, units[BRIEFING], _read_briefing)
@@ -386,7 +402,9 @@ class _Run:
         seeds = {name: f"{base}/{name}" for name in names(paths, paths.seeds, self.listing)}
         named: dict[str, str] = {}
         hashes, heads, new_heads = self.hashes, self.heads, self.new_heads
-        for ident, path in self._content_files("source"):
+        files = list(self._content_files("source"))
+        self._read_ahead([path for ident, path in files if "source:" + ident not in heads], seeds, drop)
+        for ident, path in files:
             unit = "source:" + ident
             head = heads.get(unit)
             if head is not None:
@@ -423,8 +441,36 @@ class _Run:
                                                                     " not published; add content/sources/"
                                                                     f"<id>.yaml with 'file: {name}'")
 
+    def _read_ahead(self, summaries: list[str], seeds: Mapping[str, str], drop: Sequence[Any]) -> None:
+        """Read and parse the summaries at these paths, and their articles, across
+        the cores when they are many (a cold build): into :attr:`ahead`, which
+        the build then takes them from in its own order, as if it read them then.
+        Each file is independent of the others; only the records come back."""
+        if self.jobs <= 1 or len(summaries) < MIN_ITEMS:
+            return
+        paths = self.paths
+
+        def parsed(at: int) -> tuple[_Parsed, tuple[str, _Parsed] | None]:
+            summary = _parse_file(paths, summaries[at], MAX_YAML_BYTES,
+                                  lambda data: parse_record(paths, Path(summaries[at]), data, schema.read_source))
+            seed = seeds.get(summary.made.file) if summary.made is not None else None
+            if seed is None:
+                return summary, None
+            return summary, (seed, _parse_file(paths, seed, MAX_ARTICLE_BYTES,
+                                               lambda data: parse_article(paths, Path(seed), data, drop)))
+
+        for path, (summary, article) in zip(summaries, fork_map(parsed, range(len(summaries)), jobs=self.jobs,
+                                                                 chunksize=32), strict=True):
+            self.ahead[path] = summary
+            if article is not None:
+                self.ahead[article[0]] = article[1]
+
     def _source_article(self, summary: _Summary, seed: str, drop: Sequence[Any], drop_key: str) -> None:
         unit = summary.unit
+        ahead = self.ahead.pop(seed, None)
+        if ahead is not None:
+            self._source_parsed(summary, ahead, drop_key)
+            return
         hashed = self._sha(seed, MAX_ARTICLE_BYTES)
         if hashed is None:
             self.diagnostics.extend(summary.problems())
@@ -436,20 +482,29 @@ class _Run:
             _report(self.diagnostics, head.read_warnings)
             return
         data = self._bytes(seed, MAX_ARTICLE_BYTES, data)
-        problems = summary.problems()
         if data is None:
-            self.diagnostics.extend(problems)
+            self.diagnostics.extend(summary.problems())
             return
         blocks, article = parse_article(self.paths, Path(seed), data, drop)
-        self.diagnostics.extend((*problems, *article))
+        self._source_parsed(summary, _Parsed(hashlib.sha256(data).hexdigest(), blocks, tuple(article)), drop_key)
+
+    def _source_parsed(self, summary: _Summary, article: _Parsed, drop_key: str) -> None:
+        """A source unit from its summary and its article as read and parsed."""
+        unit = summary.unit
+        problems = summary.problems()
+        if article.sha is None:  # could not be read
+            self.diagnostics.extend((*article.problems, *problems))
+            return
+        self.diagnostics.extend((*problems, *article.problems))
+        blocks = article.made
         if blocks is None:
             return
         record = replace(summary.record(), blocks=blocks)
-        self.read[unit] = Read(record, problems, tuple(article))
+        self.read[unit] = Read(record, problems, article.problems)
         self.reread.add(unit)
         head_of = source_head(record)
-        self.new_heads[unit] = Head((summary.sha, hashlib.sha256(data).hexdigest(), drop_key), file=record.file,
-                                    draft=record.draft, read_warnings=_pack_problems((*problems, *article)),
+        self.new_heads[unit] = Head((summary.sha, article.sha, drop_key), file=record.file,
+                                    draft=record.draft, read_warnings=_pack_problems((*problems, *article.problems)),
                                     source=(*head_of[:3], _ordinal(head_of.published), head_of.numbered))
 
     # ------------------------------------------------------------ analyse
@@ -498,9 +553,15 @@ class _Run:
         sources = [self.read[f"source:{sid}"].record for sid in todo]
         within = [b.text for s in sources for b in s.blocks if b.n is not None] if len(todo) <= _FEW_TEXTS else None
         actor_matcher, topic_matcher = matchers(found, self.diagnostics, within)
-        for source in sources:
-            mentions, passages = analyse(source, actor_matcher, topic_matcher)
-            key = digest(found.key, source.id, source.blocks)
+
+        def analysed(at: int) -> tuple[bytes, dict[int, tuple[Span, ...]], dict[int, tuple[Span, ...]]]:
+            source = sources[at]
+            return digest(found.key, source.id, source.blocks), *analyse(source, actor_matcher, topic_matcher)
+
+        # Each source is analysed on its own: across the cores for many (the
+        # workers inherit the sources and matchers; only the key and spans come back).
+        found_all = fork_map(analysed, range(len(sources)), jobs=self.jobs, chunksize=64)
+        for source, (key, mentions, passages) in zip(sources, found_all, strict=True):
             old = self.facts.get(source.id)
             if old is None or (old.key, old.mentions, old.passages) != (key, mentions, passages):
                 self.facts[source.id] = Facts(key, mentions, passages)
@@ -687,6 +748,17 @@ def _ordinal(day: dt.date | None) -> int | None:
     return None if day is None else day.toordinal()
 
 
+def _parse_file(paths: BriefingPaths, path: str, limit: int,
+                parse: Callable[[bytes], tuple[Any, list[Diagnostic]]]) -> _Parsed:
+    """A file read and parsed (see ``_Run._read_ahead``)."""
+    found = Diagnostics()
+    data = read_bytes(paths, Path(path), limit, found)
+    if data is None:
+        return _Parsed(None, None, tuple(found.items))
+    made, problems = parse(data)
+    return _Parsed(hashlib.sha256(data).hexdigest(), made, tuple(problems))
+
+
 def _pack_problems(found: Iterable[Diagnostic]) -> Problems:
     return tuple((d.location.path, d.location.line, d.location.column, d.severity, d.message) for d in found)
 
@@ -710,6 +782,13 @@ class _Summary:
     @classmethod
     def of(cls, run: _Run, unit: str, path: str) -> _Summary | None:
         """The summary at ``path``; None if it cannot be used (reported)."""
+        ahead = run.ahead.pop(path, None)
+        if ahead is not None:
+            if ahead.made is None:
+                run.diagnostics.extend(ahead.problems)
+                return None
+            assert ahead.sha is not None
+            return cls(run, unit, ahead.sha, ahead.made.file, ahead.made, ahead.problems)
         hashed = run._sha(path, MAX_YAML_BYTES)
         if hashed is None:
             return None

@@ -50,6 +50,32 @@ def test_workers_build_the_same_site_as_one_process(large: Path, tmp_path: Path)
     assert _strays(tmp_path / "one") == _strays(tmp_path / "two") == []
 
 
+def test_reading_on_the_workers_finds_what_one_process_finds(large: Path, tmp_path: Path) -> None:
+    # A cold build of a large briefing reads and analyses its sources on every
+    # core (update._Run._read_ahead); what it reports must be what one process
+    # reports, for each way a source can go wrong.
+    broken = tmp_path / "broken"
+    for kind in ("content", "seeds"):
+        shutil.copytree(large / kind, broken / kind)
+    write_briefing(broken, {
+        "content/sources/s3.yaml": "file: s3.txt\ntitle: [unclosed\n",
+        "content/sources/s4.yaml": "file: nowhere.txt\ntitle: Lost\n",
+        "content/sources/s5.yaml": "file: s6.txt\ntitle: Twice\n",  # s6 names it too
+        "content/sources/s9.yaml": "file: s9.txt\ntitle: Odd\nno_such_field: 1\n",
+        "seeds/s8.txt": "\n",
+    })
+    (broken / "seeds/s7.txt").write_bytes(b"Binary\0text\n")
+    found = []
+    for jobs in (1, 2):
+        with pytest.raises(ContentError) as failed:
+            build(BuildOptions(root=broken, out=tmp_path / f"site-{jobs}", search=False, jobs=jobs))
+        found.append([(d.location, d.severity, d.message) for d in failed.value.diagnostics])
+    assert found[0] == found[1]
+    where = {location.path for location, _, _ in found[0]}
+    assert {"content/sources/s3.yaml", "content/sources/s4.yaml", "content/sources/s6.yaml",
+            "content/sources/s9.yaml", "seeds/s7.txt", "seeds/s8.txt"} <= where
+
+
 def test_a_template_error_on_the_workers_leaves_the_site_and_no_staged_files(large: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(BuildOptions(root=large, out=out, search=False, jobs=2))

@@ -103,6 +103,9 @@ class _Frame:
     key: Scalar | None = None
     duplicate: bool = False
     seen: dict[str, Location] | None = None
+    size: int = 1
+    """Its size so far: itself and the sizes of its entries (a map's values,
+    not its keys); an alias counts as the whole tree it stands for."""
 
 
 class _Abort(Exception):
@@ -162,40 +165,59 @@ def _at(path: str, mark: Any) -> Location:
 
 
 class _Builder:
-    """Builds the node tree from parser events with an explicit stack (no recursion)."""
+    """Builds the node tree from parser events with an explicit stack (no recursion).
+
+    Its loop is the one a large briefing spends its reading in (10,000 summary
+    files), so it asks the parser for events itself and tells them apart by
+    class: PyYAML's ``parse`` generator and a chain of ``isinstance`` tests cost
+    as much again as libyaml's parsing."""
 
     def __init__(self, path: str, diagnostics: Diagnostics) -> None:
         self.path = path
         self.diagnostics = diagnostics
         self.anchors: dict[str, tuple[Node, int]] = {}
+        """Anchored nodes with their sizes, for the alias budget: an alias costs as
+        much as the tree it stands for, so a "billion laughs" stops early."""
         self.nodes = 0
         self.stack: list[_Frame] = []
         self.root: Node | None = None
         self.documents = 0
-        # Sizes of finished collections, for the alias budget: an alias costs as
-        # much as the tree it stands for, so a "billion laughs" stops early.
-        self.sizes: dict[int, int] = {}
+        yaml, _, resolver = _yaml()
+        self._resolve, self._scalar_node = resolver.resolve, yaml.ScalarNode
 
     def error(self, at: Location, message: str) -> None:
         self.diagnostics.error(at, message)
 
     def build(self, text: str) -> Node | None:
-        yaml, loader, _ = _yaml()
-        for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                self.documents += 1
-                if self.documents > 1:
-                    self.error(_at(self.path, event.start_mark),
-                               "more than one YAML document ('---'); a file holds one")
-                    raise _Abort
-            elif isinstance(event, yaml.ScalarEvent):
-                self._scalar(event)
-            elif isinstance(event, yaml.AliasEvent):
-                self._alias(event)
-            elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                self._open(event)
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                self._close()
+        yaml, loader_class, _ = _yaml()
+        scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+        start_map, start_seq = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        end_map, end_seq = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        document, end = yaml.DocumentStartEvent, yaml.StreamEndEvent
+        loader = loader_class(text)
+        try:
+            next_event = loader.get_event
+            while True:
+                event = next_event()
+                kind = event.__class__
+                if kind is scalar:
+                    self._scalar(event)
+                elif kind is end_map or kind is end_seq:
+                    self._close()
+                elif kind is start_map or kind is start_seq:
+                    self._open(event, kind is start_map)
+                elif kind is alias:
+                    self._alias(event)
+                elif kind is document:
+                    self.documents += 1
+                    if self.documents > 1:
+                        self.error(_at(self.path, event.start_mark),
+                                   "more than one YAML document ('---'); a file holds one")
+                        raise _Abort
+                elif kind is end or event is None:
+                    break
+        finally:
+            loader.dispose()
         return self.root
 
     def _count(self, n: int, at: Location) -> None:
@@ -206,11 +228,12 @@ class _Builder:
             raise _Abort
 
     def _scalar(self, event: yaml.ScalarEvent) -> None:
-        at = _at(self.path, event.start_mark)
+        mark: Any = event.start_mark  # always set by libyaml
+        at = Location(self.path, mark.line + 1, mark.column + 1)
         self._count(1, at)
-        if event.implicit[0]:  # plain, untagged: YAML 1.1 decides what it is
-            yaml, _, resolver = _yaml()
-            tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        implicit = event.implicit
+        if implicit[0]:  # plain, untagged: YAML 1.1 decides what it is
+            tag = self._resolve(self._scalar_node, event.value, implicit)
         elif event.tag in (None, "!"):
             tag = "tag:yaml.org,2002:str"
         else:
@@ -233,7 +256,7 @@ class _Builder:
         self._count(size, at)
         self._add(node, None, size)
 
-    def _open(self, event: yaml.SequenceStartEvent | yaml.MappingStartEvent) -> None:
+    def _open(self, event: yaml.SequenceStartEvent | yaml.MappingStartEvent, is_map: bool) -> None:
         at = _at(self.path, event.start_mark)
         self._count(1, at)
         if len(self.stack) >= MAX_DEPTH:
@@ -242,16 +265,13 @@ class _Builder:
         if not event.implicit and event.tag not in (None, "!") and event.tag not in _COLLECTION_TAGS:
             self.error(at, f"tag '{_short_tag(event.tag)}' is not allowed: briefing files hold"
                            " plain text, numbers, dates, lists and mappings only")
-        is_map = isinstance(event, _yaml()[0].MappingStartEvent)
         self.stack.append(_Frame(is_map, at, event.anchor, [], seen={} if is_map else None))
 
     def _close(self) -> None:
         frame = self.stack.pop()
         items = tuple(frame.items)
         node: Node = Map(items, frame.at) if frame.is_map else Seq(items, frame.at)  # type: ignore[arg-type]
-        size = 1 + sum(self.sizes.get(id(child), 1) for child in _children(node))
-        self.sizes[id(node)] = size
-        self._add(node, frame.anchor, size)
+        self._add(node, frame.anchor, frame.size)
 
     def _add(self, node: Node, anchor: str | None, size: int) -> None:
         if anchor:
@@ -262,6 +282,7 @@ class _Builder:
         top = self.stack[-1]
         if not top.is_map:
             top.items.append(node)
+            top.size += size
         elif top.key is None:
             if not isinstance(node, Scalar):
                 self.error(node.at, "a key must be plain text, not a list or mapping")
@@ -277,15 +298,8 @@ class _Builder:
         else:
             if not top.duplicate:  # the first of duplicate keys is the one kept
                 top.items.append((top.key, node))
+                top.size += size
             top.key = None
-
-
-def _children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, Seq):
-        return node.items
-    if isinstance(node, Map):
-        return tuple(v for _, v in node.items)
-    return ()
 
 
 def _short_tag(tag: str | None) -> str:

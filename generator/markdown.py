@@ -9,6 +9,7 @@ site: an image becomes its alt text), and external links opened with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,20 @@ if TYPE_CHECKING:
     from markdown_it.utils import EnvType, OptionsDict
 
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# Text with none of these characters is plain text to CommonMark's inline rules
+# (no emphasis, code, link, image, escape, entity, raw HTML or line break), so
+# its HTML is the text itself with ``"`` escaped (``&``, ``<``, ``>`` are not in
+# it): most claims and summaries are. Checked against markdown-it on every text
+# of the benchmark briefing and on generated ones (tests/test_markdown.py).
+_MARKUP = re.compile(r"[\\`*_\[\]!<>&~|\n\r\0]")
+
+
+def _plain_text(text: str) -> str | None:
+    """``text`` stripped, if it holds no inline markup; None otherwise."""
+    if _MARKUP.search(text) is not None:
+        return None
+    return text.strip()
 
 
 def _validate_link(url: str) -> bool:
@@ -82,16 +97,26 @@ class Markdown:
         """Render paragraphs, lists, emphasis, links; returns HTML."""
         if not text.strip():
             return ""
+        plain = _plain_text(text)
+        if plain is not None and plain[0].isalpha() and text[0] == plain[0]:
+            # One paragraph: no block starts with a letter at the left margin.
+            return f"<p>{plain.replace(chr(34), '&quot;')}</p>\n"
         return self._memo.get("md-block", text.encode(), lambda: str(self._md.render(text)))
 
     def inline(self, text: str) -> str:
         """Render one line of inline Markdown (no surrounding ``<p>``); returns HTML."""
         if not text.strip():
             return ""
+        plain = _plain_text(text)
+        if plain is not None:
+            return plain.replace('"', "&quot;")
         return self._memo.get("md-inline", text.encode(), lambda: str(self._md.renderInline(text.strip())))
 
     def plain(self, text: str) -> str:
         """The text of some Markdown without its markup (for titles, descriptions)."""
+        plain = _plain_text(text)
+        if plain is not None:
+            return plain
         return self._memo.get("md-plain", text.encode(), lambda: self._plain(text))
 
     def _plain(self, text: str) -> str:

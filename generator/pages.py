@@ -202,6 +202,10 @@ def _remember_all(store: Store, pages: SitePages, templates: Mapping[str, bytes]
             for r in made}
     store.table("meta")["pages"] = Book(book, dict(templates), pages.settings, pages.changes).packed()
     groups: dict[str, dict[Any, list[str]]] = {}
+    # The loop below runs once per entry of every page (a million at 10,000
+    # articles): each group is found by its (view, first part) pair, its name
+    # made once.
+    by_pair: dict[tuple[str, Any], dict[Any, list[str]]] = {}
     reads = store.table("page")
     for result in made:
         if result.reads is None:
@@ -209,7 +213,16 @@ def _remember_all(store: Store, pages: SitePages, templates: Mapping[str, bytes]
         pid = page_id(result.key)
         reads[pid] = result.reads
         for entry in unpack(result.reads):
-            groups.setdefault(_group(entry), {}).setdefault(entry[1], []).append(pid)
+            view, what = entry
+            pair = (view, what[0] if isinstance(what, tuple) else what)
+            group = by_pair.get(pair)
+            if group is None:
+                group = by_pair[pair] = groups.setdefault(_group(entry), {})
+            ids = group.get(what)
+            if ids is None:
+                group[what] = [pid]
+            else:
+                ids.append(pid)
     table = store.table("readers")
     for name, group in groups.items():
         table[name] = {key: tuple(ids) for key, ids in group.items()}

@@ -24,7 +24,7 @@ from generator.model import Site
 from generator.places import builtin_templates
 from generator.reads import Entry
 from generator.store import DamagedState, Store, state_path, state_salt
-from generator.update import Changed, Update, update
+from generator.update import TABLES, Changed, Update, update
 from generator.views import changed_entries, json_changes
 
 if TYPE_CHECKING:
@@ -196,6 +196,7 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
             made()
+            store.write_ahead(TABLES)  # a cold build's: written while the pages are rendered
             built = _publish(result, options, store, memo, diagnostics, progress, key=key, last=last,
                              started=started, own_out=own_out, in_place=in_place)
             memo.settle(succeeded=True)

@@ -82,6 +82,9 @@ from generator.resolve import (
 from generator.store import Store, Table
 
 BRIEFING = "briefing"
+TABLES = ("read", "facts", "resolved", *(f"index:{name}" for name in Indexes.NAMES))
+"""The tables of the state that :func:`update` writes, and nothing after it
+(it writes ``meta`` too, which the rest of the build writes as well)."""
 _KINDS = ("source", "topic", "actor")
 _READERS = {"source": schema.read_source, "topic": schema.read_topic, "actor": schema.read_actor}
 # Below this many sources to analyse, each build's matchers hold only the

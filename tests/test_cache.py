@@ -223,6 +223,29 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, user_cache: Path,
     assert tree_hash(root / "site") == tree_hash(cold)
 
 
+def test_a_cold_build_that_fails_while_its_state_is_written_ahead_keeps_the_last_state(
+        tmp_path: Path, user_cache: Path) -> None:
+    # A cold build writes its largest tables in a child process while it renders
+    # (Store.write_ahead). A page that fails to render then must leave the state
+    # of the last good build as it was, and nothing of the new one in the cache.
+    root = write_briefing(tmp_path / "b")
+    _build(root, root / "site")
+    state = _state_file(user_cache, root)
+    before = state.read_bytes()
+    folder = sorted(p.name for p in state.parent.iterdir())
+    write_briefing(root, {"templates/actor.html": "{{ no_such_name }}\n"})
+    # --drafts: another state of the same folder, so this build starts afresh (cold).
+    failed = run_cli("build", "--root", root, "--drafts", timeout=120)
+    assert failed.returncode == 1 and "no_such_name" in failed.stderr
+    assert state.read_bytes() == before
+    assert sorted(p.name for p in state.parent.iterdir()) == folder
+    write_briefing(root, {"templates/actor.html": None})
+    _build(root, root / "site")
+    cold = tmp_path / "cold"
+    _build(root, cold)
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
 def test_a_same_size_edit_within_the_same_second_is_seen(tmp_path: Path) -> None:
     """The remembered input hashes trust a file's size and mtime only once it was
     a second old when hashed; a quick same-size edit with the mtime put back is

@@ -152,27 +152,34 @@ class _Sqlite:
 
     def write_ahead(self, changes: dict[str, dict[str, Any]]) -> None:
         """Start writing a fresh state with ``changes`` in a forked process, which
-        :meth:`write` then completes (see ``Store.write_ahead``). Not with other
-        threads running: a lock one of them holds would stay held in the child."""
-        if self._ahead is not None or not hasattr(os, "fork") or threading.active_count() > 1:
+        :meth:`write` then completes (see ``Store.write_ahead``); a later call
+        adds its changes to the same file. Not with other threads running: a lock
+        one of them holds would stay held in the child."""
+        if not hasattr(os, "fork") or threading.active_count() > 1:
             return
+        # A second call goes on with the file the first one wrote, once it is written.
+        had, done = self._take_ahead()
+        temp = had if had is not None else self.path.with_name(f"{self.path.name}.ahead-{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            temp = self.path.with_name(f"{self.path.name}.ahead-{os.getpid()}")
-            temp.unlink(missing_ok=True)
+            if had is None:
+                temp.unlink(missing_ok=True)
             pid = os.fork()
         except OSError:
             return
         if pid == 0:  # the child: never returns
             status = 1
             try:
-                _new_state(temp, self.salt, changes)
+                if had is None:
+                    _new_state(temp, self.salt, changes)
+                else:
+                    _add_rows(temp, changes)
                 status = 0
             except BaseException:  # whatever went wrong, the parent writes the state itself
                 pass
             finally:
                 os._exit(status)
-        self._ahead = _Ahead(pid, temp, frozenset(changes))
+        self._ahead = _Ahead(pid, temp, done | frozenset(changes))
 
     def _take_ahead(self) -> tuple[Path | None, frozenset[str]]:
         """The file a child wrote ahead and the tables it holds, once it is done;
@@ -209,12 +216,7 @@ class _Sqlite:
             temp.unlink(missing_ok=True)
             _new_state(temp, self.salt, changes)
         else:
-            conn = _fresh_connection(temp)
-            try:
-                with _transaction(conn):
-                    _put_rows(conn, {ns: entries for ns, entries in changes.items() if ns not in done})
-            finally:
-                conn.close()
+            _add_rows(temp, {ns: entries for ns, entries in changes.items() if ns not in done})
         if self._conn is not None and self._pid == os.getpid():
             self._conn.close()
         self._conn = None
@@ -261,6 +263,16 @@ def _new_state(path: Path, salt: str, changes: dict[str, dict[str, Any]]) -> Non
                      " sum BLOB NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID")
         with _transaction(conn):
             conn.execute("INSERT INTO kv VALUES ('', 'salt', ?, x'')", (salt.encode(),))
+            _put_rows(conn, changes)
+    finally:
+        conn.close()
+
+
+def _add_rows(path: Path, changes: dict[str, dict[str, Any]]) -> None:
+    """More of the changes of a new state (see :func:`_new_state`)."""
+    conn = _fresh_connection(path)
+    try:
+        with _transaction(conn):
             _put_rows(conn, changes)
     finally:
         conn.close()
@@ -365,8 +377,8 @@ class Store:
 
         A cold build's largest tables (what it read and resolved: 100 MB pickled
         at 10,000 articles) are complete before it renders a page, and writing
-        them took 5 s at its end; a forked child writes them while the pages are
-        rendered."""
+        them took 5 s at its end; forked children write them while the build
+        resolves and renders. A later call adds more tables to the same file."""
         if not self.fresh:
             return
         tables = {ns: self._tables[ns] for ns in names if ns in self._tables}

@@ -220,6 +220,8 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     published = run.published()
     found = run.phrases(before, published)
     run.analyse(found, before, published)
+    # What was read is complete: a cold build writes it while it resolves (one core).
+    store.write_ahead(("read",))
     run.resolve(before, published)
     _save_heads(meta, heads, run.new_heads)
     meta["globals"] = Globals(drafts, briefing.drop, found)

@@ -163,6 +163,7 @@ class _Sqlite:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if had is None:
+                _clear_litter(self.path)
                 temp.unlink(missing_ok=True)
             pid = os.fork()
         except OSError:
@@ -211,6 +212,7 @@ class _Sqlite:
     def _write_fresh(self, changes: dict[str, dict[str, Any]]) -> None:
         _forget_gone(self.path.parent)
         temp, done = self._take_ahead()
+        _clear_litter(self.path)
         if temp is None:
             temp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
             temp.unlink(missing_ok=True)
@@ -542,6 +544,26 @@ class _Previous(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._table._base_keys())
+
+
+def _clear_litter(path: Path) -> None:
+    """Delete the unfinished state files a killed build of this state left
+    (``.tmp-<pid>``, ``.ahead-<pid>``), those of a build that still runs excepted:
+    a killed build's child writing ahead finishes its file, which nothing then
+    swaps in."""
+    for found in path.parent.glob(f"{path.name}.*-*"):
+        kind, _, pid = found.name[len(path.name) + 1:].partition("-")
+        if kind not in ("tmp", "ahead") or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # that build is still running
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # someone else's process: not ours to judge
+        with contextlib.suppress(OSError):
+            found.unlink()
 
 
 def _forget_gone(folder: Path) -> None:

@@ -48,8 +48,8 @@ EDITS: dict[str, tuple[dict[str, str], str]] = {
 }
 
 
-def _build(root: Path, out: Path) -> str:
-    result = run_cli("build", "--root", root, "--out", out, timeout=120)
+def _build(root: Path, out: Path, *options: str) -> str:
+    result = run_cli("build", "--root", root, "--out", out, *options, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -234,7 +234,7 @@ def test_a_cold_build_that_fails_while_its_state_is_written_ahead_keeps_the_last
     before = state.read_bytes()
     folder = sorted(p.name for p in state.parent.iterdir())
     write_briefing(root, {"templates/actor.html": "{{ no_such_name }}\n"})
-    # --drafts: another state of the same folder, so this build starts afresh (cold).
+    # --drafts: the state is of a build without drafts, so this one starts afresh (cold).
     failed = run_cli("build", "--root", root, "--drafts", timeout=120)
     assert failed.returncode == 1 and "no_such_name" in failed.stderr
     assert state.read_bytes() == before
@@ -244,6 +244,35 @@ def test_a_cold_build_that_fails_while_its_state_is_written_ahead_keeps_the_last
     cold = tmp_path / "cold"
     _build(root, cold)
     assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def _dead_pid() -> int:
+    for pid in range(4_000_000, 1_000, -997):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except OSError:
+            continue
+    raise AssertionError("no free process id")
+
+
+def test_unfinished_state_files_of_killed_builds_are_deleted(tmp_path: Path, user_cache: Path) -> None:
+    # A build killed while its child wrote the state ahead leaves that file,
+    # which nothing swaps in; the next cold build of the same state deletes it.
+    root = write_briefing(tmp_path / "b")
+    _build(root, root / "site")
+    state = _state_file(user_cache, root)
+    dead = _dead_pid()
+    litter = [state.with_name(f"{state.name}.ahead-{dead}"), state.with_name(f"{state.name}.tmp-{dead}")]
+    for path in litter:
+        path.write_bytes(b"unfinished")
+    alive = state.with_name(f"{state.name}.ahead-{os.getpid()}")  # a build still running: kept
+    alive.write_bytes(b"being written")
+    _build(root, root / "site", "--drafts")  # the state is of a build without drafts: a cold one
+    assert not any(path.exists() for path in litter)
+    assert alive.exists()
+    alive.unlink()
 
 
 def test_a_same_size_edit_within_the_same_second_is_seen(tmp_path: Path) -> None:

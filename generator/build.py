@@ -84,6 +84,7 @@ class BuildResult:
 
     out: Path
     pages: int
+    """Its HTML and XML files (see :func:`_is_page`)."""
     files: int
     written: int
     kept: int
@@ -252,7 +253,7 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
         out=options.out_dir,
-        pages=sum(1 for p in files if p.endswith(".html")),
+        pages=sum(1 for p in files if _is_page(p)),
         files=len(files),
         written=written.written,
         kept=written.kept,
@@ -291,10 +292,16 @@ def _reused(options: BuildOptions, known: fingerprint.Recalled, started: float) 
     """The result of a build whose inputs are those of the site already in place:
     nothing is read, rendered or written (its warnings are repeated)."""
     files = [rel for rel in known.files if rel != output.MARKER]
-    pages = sum(1 for rel in files if rel.endswith(".html"))
+    pages = sum(1 for rel in files if _is_page(rel))
     return BuildResult(out=options.out_dir, pages=pages, files=len(files), written=0, kept=len(files), removed=0,
                        seconds=time.perf_counter() - started, warnings=tuple(_from_data(w) for w in known.warnings),
                        reused=pages)
+
+
+def _is_page(rel: str) -> bool:
+    """Whether a site file counts as a page: HTML or XML outside ``assets/``, the
+    feed and the sitemap included, as the pages reused are."""
+    return rel.endswith((".html", ".xml")) and not rel.startswith("assets/")
 
 
 def _as_data(d: Diagnostic) -> dict[str, object]:

@@ -166,7 +166,10 @@ class _Sqlite:
                 _clear_litter(self.path)
                 temp.unlink(missing_ok=True)
             pid = os.fork()
-        except OSError:
+        except OSError:  # the commit writes every table itself
+            if had is not None:
+                with contextlib.suppress(OSError):
+                    had.unlink()
             return
         if pid == 0:  # the child: never returns
             status = 1

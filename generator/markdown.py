@@ -28,7 +28,7 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # (no emphasis, code, link, image, escape, entity, raw HTML or line break), so
 # its HTML is the text itself with ``"`` escaped (``&``, ``<``, ``>`` are not in
 # it): most claims and summaries are. Checked against markdown-it on every text
-# of the benchmark briefing and on generated ones (tests/test_markdown.py).
+# of this repository's briefing and on generated ones (tests/test_markdown.py).
 _MARKUP = re.compile(r"[\\`*_\[\]!<>&~|\n\r\0]")
 
 

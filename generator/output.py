@@ -483,8 +483,10 @@ def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
 
 def _link_spare(site: Path, files: Sequence[str], into: Path) -> None:
     """Fill the folder ``into`` with hard links to ``files`` of ``site`` and its
-    manifest, then make it the spare. A tree left without its manifest (a failed
-    link, a killed build) is never reused: it is removed instead."""
+    manifest, then make it the spare: in place of a spare of ours already there
+    that no build could reuse, as a replaced site is kept (:func:`_keep_spare`).
+    A tree left without its manifest (a failed link, a killed build) is never
+    reused: it is removed instead."""
     base, dest = os.fspath(site), os.fspath(into)
     folders = {""}
     try:
@@ -495,12 +497,11 @@ def _link_spare(site: Path, files: Sequence[str], into: Path) -> None:
                 folders.update(_parents([rel]))
             os.link(f"{base}/{rel}", f"{dest}/{rel}")
         os.link(f"{base}/{MARKER}", f"{dest}/{MARKER}")
-        if not os.path.lexists(_spare(site)):
-            os.rename(into, _spare(site))
-            return
+        unwanted = _keep_spare(into, site)
     except OSError:
-        pass
-    shutil.rmtree(into, ignore_errors=True)
+        unwanted = into
+    if unwanted is not None:
+        shutil.rmtree(unwanted, ignore_errors=True)
 
 
 def _keep_spare(previous: Path, out: Path) -> Path | None:

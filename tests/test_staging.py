@@ -265,3 +265,27 @@ def test_a_spare_whose_record_is_lost_is_replaced_so_that_reuse_resumes(tmp_path
     _build_equals_cold(root, tmp_path, "resumed")
     assert (site.stat().st_dev, site.stat().st_ino) == kept, "the next build reused the new spare"
     assert _strays(site) == []
+
+
+def test_a_first_build_replaces_an_untrusted_spare_of_ours_with_its_own(tmp_path: Path) -> None:
+    # A first build into a folder replaces no site, so it makes its spare of links
+    # to the new files. A spare of ours already there, which no state names (the
+    # site was deleted, the cache too), must give way, as it does for a replaced
+    # site: left in place, it would keep every later edit from reusing a spare.
+    root = write_briefing(tmp_path / "b")
+    site, spare = root / "site", root / ".site.spare"
+    for n in range(2):
+        _sources(root, {"s1": f"Edit {n}."})
+        build(BuildOptions(root=root, search=False))
+    stale = (spare.stat().st_dev, spare.stat().st_ino)
+    shutil.rmtree(site)
+    state_path(user_cache(), root, site).unlink()
+    build(BuildOptions(root=root, search=False))  # its spare is made before it returns
+    assert (spare.stat().st_dev, spare.stat().st_ino) != stale, "the stale spare was replaced"
+    page = "sources/s1/index.html"
+    assert (spare / page).stat().st_ino == (site / page).stat().st_ino, "the new spare links the new site's files"
+    kept = (spare.stat().st_dev, spare.stat().st_ino)
+    _sources(root, {"s1": "Edit 2."})
+    _build_equals_cold(root, tmp_path, "after-first")
+    assert (site.stat().st_dev, site.stat().st_ino) == kept, "the next build reused the new spare"
+    assert _strays(site) == []

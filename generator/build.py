@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from generator import changes as changes_mod
-from generator import context, fingerprint, output, packing, pages, prefetch, render
+from generator import context, fingerprint, output, pages, prefetch, render
 from generator.changes import Changes
 from generator.data import PartMap, Splice, briefing_data, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
@@ -181,12 +181,12 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             in_place = _InPlace(manifest, fingerprint.intact(options.out_dir, manifest, last))
             looks = _looks(helper, options)
         found = looks.inputs if looks is not None else \
-            _fingerprint(options, packing.unstrings(meta.get("inputs")), changed)
+            _fingerprint(options, fingerprint.Known.unpacked(meta.get("inputs")), changed)
         key = found.key if found is not None else None
         if key is not None and (known := fingerprint.recall(options.out_dir, key, last)) is not None:
             return _reused(options, known, started)
         if found is not None and found.table is not None:
-            meta["inputs"] = packing.strings(found.table)
+            meta["inputs"] = found.table.packed()
         memo.with_saved(store.table("memo"), KEPT)
         try:
             diagnostics = Diagnostics()
@@ -265,7 +265,7 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     )
 
 
-def _fingerprint(options: BuildOptions, known: Mapping[str, str], changed: Collection[str] | None
+def _fingerprint(options: BuildOptions, known: fingerprint.Known | None, changed: Collection[str] | None
                  ) -> fingerprint.Inputs | None:
     """The hash of everything this build is made from (``known``: the hashes an
     earlier build remembered; ``changed``: see :func:`build`), or None when the

@@ -19,18 +19,26 @@ second older than when the hash was taken: a file saved again within the same
 clock tick as its hashing (same size, same time) is hashed again. The table is
 written again only when many entries changed: the few files of an edit are
 simply hashed again by the next build too.
+
+The table is kept by column (:class:`Known`): the paths, the hashes, and the
+stat numbers as one array, which a whole pass compares with its own in a few
+dozen slice comparisons instead of a string per file (a no-change look at
+20,700 inputs went from 0.24-0.34 s to 0.15-0.16 s).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import operator
 import os
 import time
-from collections.abc import Collection, Mapping
+from array import array
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK
 from typing import NamedTuple
 
 from generator import __version__, packing
@@ -41,14 +49,64 @@ class Inputs:
     """The fingerprint of a build, and the SHA-256 of each input file by path."""
 
     key: str
-    hashes: Mapping[str, str]
-    table: dict[str, str] | None = None
+    files: Sequence[str]
+    shas: Sequence[str]
+    """The SHA-256 of each of ``files``."""
+    table: Known | None = None
     """The hashes to remember for the next build (see :func:`inputs`); None when
     the ones given are still good enough."""
     looked_at: frozenset[str] | None = None
     """The files hashed again (their stat was not the remembered one): every file
     changed since the remembered table was made is among them. None when the
     files and folders are not the same as the table's."""
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        """The SHA-256 of each input file, by path."""
+        return dict(zip(self.files, self.shas, strict=True))
+
+
+class Known(NamedTuple):
+    """The hashes a build remembers for the next (see the module doc), by column:
+    every input file and folder of a whole pass, in its order."""
+
+    folders: list[str]
+    files: list[str]
+    shas: list[str]
+    """The SHA-256 of each file."""
+    stats: array[int]
+    """The size, mtime (ns) and inode of each file when it was hashed: three numbers a file."""
+    trust: str
+    """A letter a file: ``T`` when it was a second old when hashed, ``U`` when it
+    was hashed in the clock tick it was saved in (its hash is not trusted next time)."""
+
+    def packed(self) -> bytes:
+        """The table as the build state keeps it (see :mod:`generator.packing`)."""
+        return marshal.dumps((_SEP.join(self.folders), _SEP.join(self.files), "".join(self.shas),
+                              self.stats.tobytes(), self.trust))
+
+    @classmethod
+    def unpacked(cls, found: object) -> Known | None:
+        """The table :meth:`packed` made; None for anything else (no table, another shape)."""
+        try:
+            parts = marshal.loads(found) if isinstance(found, bytes) else None
+        except (EOFError, ValueError, TypeError):
+            return None
+        if not (isinstance(parts, tuple) and len(parts) == 5 and all(
+                isinstance(v, t) for v, t in zip(parts, (str, str, str, bytes, str), strict=True))):
+            return None
+        folders, files, shas, stats, trust = parts
+        paths = files.split(_SEP) if files else []
+        numbers = array("q")
+        numbers.frombytes(stats[:len(stats) - len(stats) % numbers.itemsize])
+        if len(shas) != 64 * len(paths) or len(numbers) != 3 * len(paths) or len(trust) != len(paths):
+            return None
+        return cls(folders.split(_SEP) if folders else [], paths,
+                   [shas[i:i + 64] for i in range(0, len(shas), 64)], numbers, trust)
+
+
+_SEP = "\0"
+"""What separates the paths of a packed :class:`Known` (no path holds a NUL)."""
 
 
 def covered(*, drafts: bool, base_url: str | None, noindex: bool, search: bool, report: bool) -> dict[str, object]:
@@ -57,7 +115,7 @@ def covered(*, drafts: bool, base_url: str | None, noindex: bool, search: bool, 
 
 
 def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
-           known: Mapping[str, str], changed: Collection[str] | None = None) -> Inputs | None:
+           known: Known | None, changed: Collection[str] | None = None) -> Inputs | None:
     """The fingerprint of a build of ``root`` with ``options`` (JSON-able values),
     reusing the hashes ``known`` from an earlier build (see the module doc);
     None when some input cannot be read (the build then reports it properly).
@@ -68,36 +126,30 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
     anything else (a file or folder that came or went) is a whole pass, as
     without ``changed``. Either way the fingerprint is the same."""
     folders = _input_folders(root, builtin_templates)
-    if changed is not None and known:
+    if changed is not None and known is not None:
         found = _inputs_changed(folders, options, known, changed)
         if found is not None:
             return found
-    seen: dict[str, str] = {}
-    hashed: list[str] = []
     try:
-        for label, folder in folders:
-            files, subfolders = _walk(folder)
-            for path in subfolders:  # an empty folder changes what a build reports, too
-                seen[path] = _FOLDER
-            code = label == "code"
-            for rel, path in files:  # the loop of a no-change build: kept tight
-                if code and not rel.endswith(".py"):
-                    continue
-                was = known.get(path)
-                st = os.stat(path)
-                head = f"{st.st_size} {st.st_mtime_ns} {st.st_ino} T "  # as _hash makes it
-                if was is None or len(was) != len(head) + 64 or not was.startswith(head):
-                    was = _hash(path)
-                    hashed.append(path)
-                seen[path] = was
+        listing, stats = _Listing.of(folders)
+        if known is not None and known.files == listing.files:
+            shas, trust = list(known.shas), list(known.trust)
+            redo = sorted({*_differing(stats, known.stats), *_untrusted(known.trust)})
+        else:
+            shas, trust, redo = _matched(listing.files, stats, known)
+        for i in redo:
+            shas[i], trust[i] = _hash_into(listing.files[i], stats, i)
     except OSError:
         return None
-    same = seen.keys() == known.keys()
+    same = known is not None and (known.folders, known.files) == (listing.folders, listing.files)
+    table = Known(listing.folders, listing.files, shas, stats, "".join(trust))
+    hashed = [listing.files[i] for i in redo]
     # A few files hashed again (an edit) are hashed again next time too, which
     # costs less than writing the whole table (20,000 entries) on every edit;
     # unless the next build is told what changed, and trusts the rest as it is.
     keep = changed is not None or len(hashed) > _REWRITE_AFTER or not same
-    return _finish(folders, options, seen, seen if keep else None, frozenset(hashed) if same else None)
+    return Inputs(_key(listing.spans, options, table), table.files, table.shas,
+                  table if keep else None, frozenset(hashed) if same else None)
 
 
 def _input_folders(root: Path, builtin_templates: Path) -> list[tuple[str, str]]:
@@ -108,12 +160,140 @@ def _input_folders(root: Path, builtin_templates: Path) -> list[tuple[str, str]]
         ("builtin", builtin_templates), ("code", code))]
 
 
-def _inputs_changed(folders: list[tuple[str, str]], options: Mapping[str, object], known: Mapping[str, str],
+class _Listing(NamedTuple):
+    """The input files and folders of a whole pass, in its order."""
+
+    folders: list[str]
+    files: list[str]
+    spans: list[_Span]
+    """Where each of the folders a build reads is in ``folders`` and ``files``."""
+
+    @classmethod
+    def of(cls, folders: list[tuple[str, str]]) -> tuple[_Listing, array[int]]:
+        """The listing of ``folders`` ((label, path) each), and the size, mtime
+        and inode of each file (three numbers a file; see :class:`Known`).
+
+        The loop of a no-change build, kept tight: one ``lstat`` of each entry
+        tells a file from a folder and gives the file's numbers (a second
+        ``stat`` only for a link). Links to folders are listed, not followed (a
+        loop must not hang the build); ``__pycache__`` is skipped, and only the
+        ``.py`` files of our own code count."""
+        below: list[str] = []
+        files: list[str] = []
+        spans: list[_Span] = []
+        stats = array("q")
+        for label, folder in folders:
+            start = (len(below), len(files))
+            if os.path.isdir(folder):
+                _list(folder, label == "code", below, files, stats)
+            spans.append(_Span(label, folder + os.sep, start, (len(below), len(files))))
+        return cls(below, files, spans), stats
+
+
+class _Span(NamedTuple):
+    label: str
+    prefix: str
+    start: tuple[int, int]
+    """The first folder and file below it: their places in the listing."""
+    end: tuple[int, int]
+
+
+def _list(top: str, code: bool, below: list[str], files: list[str], stats: array[int]) -> None:
+    """Add what is below ``top`` to ``below`` and ``files``: each folder's entries
+    in name order, its folders before its files, and each subfolder's after."""
+    todo = [top]
+    while todo:
+        path = todo.pop()
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            continue  # as os.walk does: an unreadable folder is skipped
+        subfolders = []
+        for name in names:
+            entry = f"{path}{os.sep}{name}"
+            st = os.lstat(entry)
+            if S_ISLNK(st.st_mode):
+                try:
+                    st = os.stat(entry)
+                except FileNotFoundError:  # a broken link: the build reports it
+                    raise OSError(entry) from None
+                if S_ISDIR(st.st_mode):
+                    below.append(entry)  # listed, not walked
+                    continue
+            elif S_ISDIR(st.st_mode):
+                if name != "__pycache__":
+                    below.append(entry)
+                    subfolders.append(entry)
+                continue
+            if code and not name.endswith(".py"):
+                continue
+            files.append(entry)
+            stats.extend((st.st_size, st.st_mtime_ns, st.st_ino))
+        todo.extend(reversed(subfolders))
+
+
+def _differing(now: array[int], then: array[int]) -> list[int]:
+    """The rows (three numbers each) where two equally long arrays differ: halves
+    compared whole, so an edit or two cost a few dozen comparisons, not 20,000."""
+    found: list[int] = []
+    todo = [(0, len(now) // 3)]
+    while todo:
+        lo, hi = todo.pop()
+        if now[3 * lo:3 * hi] == then[3 * lo:3 * hi]:
+            continue
+        if hi - lo == 1:
+            found.append(lo)
+        else:
+            mid = (lo + hi) // 2
+            todo += [(mid, hi), (lo, mid)]
+    return found
+
+
+def _untrusted(trust: str) -> list[int]:
+    found, at = [], trust.find("U")
+    while at >= 0:
+        found.append(at)
+        at = trust.find("U", at + 1)
+    return found
+
+
+def _matched(files: list[str], stats: array[int], known: Known | None
+             ) -> tuple[list[str], list[str], list[int]]:
+    """Each file's remembered hash and trust, where ``known`` has the file with
+    the same stat and trusted it; and the rows to hash again (all the others)."""
+    shas, trust, redo = [""] * len(files), ["U"] * len(files), []
+    at = {path: i for i, path in enumerate(known.files)} if known is not None else {}
+    for i, path in enumerate(files):
+        j = at.get(path)
+        if (j is None or known is None or known.trust[j] != "T"
+                or stats[3 * i:3 * i + 3] != known.stats[3 * j:3 * j + 3]):
+            redo.append(i)
+        else:
+            shas[i] = known.shas[j]
+            trust[i] = "T"
+    return shas, trust, redo
+
+
+def _hash_into(path: str, stats: array[int], row: int) -> tuple[str, str]:
+    """The SHA-256 of a file and whether to trust it next time (``T``) or not
+    (``U``): trusted only when the file was already a second old when hashed,
+    since a file saved again in the same clock tick would have the same stat.
+    Its stat, taken before it is read, is written into ``stats`` at ``row``."""
+    st = os.stat(path)
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    stats[3 * row:3 * row + 3] = array("q", (st.st_size, st.st_mtime_ns, st.st_ino))
+    return sha, "T" if st.st_mtime_ns < time.time_ns() - _TRUST_AFTER_NS else "U"
+
+
+def _inputs_changed(folders: list[tuple[str, str]], options: Mapping[str, object], known: Known,
                     changed: Collection[str]) -> Inputs | None:
     """:func:`inputs` when only the files ``changed`` may have changed; None when
     one of them is not a file ``known`` already has, or is no longer a file."""
     places = [(os.path.abspath(folder) + os.sep, folder + os.sep) for _, folder in folders]
-    seen = dict(known)
+    rows = {path: i for i, path in enumerate(known.files)}
+    below = set(known.folders)
+    shas, stats, trust = list(known.shas), array("q", known.stats), list(known.trust)
     hashed: list[str] = []
     for name in changed:
         name = os.path.abspath(name)
@@ -122,65 +302,64 @@ def _inputs_changed(folders: list[tuple[str, str]], options: Mapping[str, object
             if any(there.startswith(name + os.sep) for there, _ in places):
                 return None  # one of the folders itself (made while serving, say), or above them
             continue  # outside what a build reads
-        was = known.get(path)
-        if was is None and not os.path.lexists(path):
+        row = rows.get(path)
+        if row is None and path not in below and not os.path.lexists(path):
             continue  # came and went between two looks (an editor's temporary file)
-        if was is None or was == _FOLDER or os.path.islink(path) or not os.path.isfile(path):
+        if row is None or os.path.islink(path) or not os.path.isfile(path):
             return None
         try:
-            entry = _hash(path)
+            sha, trust[row] = _hash_into(path, stats, row)
         except OSError:
             return None
-        if entry[-64:] != was[-64:]:
+        if sha != shas[row]:
             hashed.append(path)
-        seen[path] = entry
+        shas[row] = sha
+    table = Known(known.folders, known.files, shas, stats, "".join(trust))
     # Written back every time: the next build trusts these entries without a stat.
-    return _finish(folders, options, seen, seen, frozenset(hashed))
+    return Inputs(_key(_spans(known, folders), options, table), table.files, shas, table, frozenset(hashed))
 
 
-def _finish(folders: list[tuple[str, str]], options: Mapping[str, object], seen: dict[str, str],
-            table: dict[str, str] | None, looked_at: frozenset[str] | None) -> Inputs:
-    """The :class:`Inputs` of the files and folders ``seen`` (path -> entry, in
-    the order of a whole pass, folder by folder): the hash of each one's place
-    below its folder and its contents."""
-    named: list[str] = [json.dumps({"version": __version__, **options}, sort_keys=True, default=str)]
-    hashes: dict[str, str] = {}
-    at = 0
-    label, prefix = folders[0][0], folders[0][1] + os.sep
-    start = len(prefix)
-    for path, entry in seen.items():
-        if not path.startswith(prefix):
-            while not path.startswith(prefix) and at + 1 < len(folders):
-                at += 1
-                label, prefix = folders[at][0], folders[at][1] + os.sep
-            start = len(prefix)
-        if entry == _FOLDER:
-            named.append(f"{label}:{path}")
-            continue
-        sha = hashes[path] = entry[-64:]
-        rel = path[start:] if os.sep == "/" else path[start:].replace(os.sep, "/")
-        named.append(f"{label}/{rel}\0{sha}")
-    key = hashlib.sha256("\0".join(named).encode()).hexdigest()
-    return Inputs(key, hashes, table, looked_at)
+def _spans(known: Known, folders: list[tuple[str, str]]) -> list[_Span]:
+    """Where each of ``folders`` is in a table made by a whole pass over them."""
+    spans: list[_Span] = []
+    at = (0, 0)
+    for label, folder in folders:
+        prefix = folder + os.sep
+        end = (_run(known.folders, at[0], prefix), _run(known.files, at[1], prefix))
+        spans.append(_Span(label, prefix, at, end))
+        at = end
+    return spans
 
 
-_FOLDER = "folder"
+def _run(paths: list[str], start: int, prefix: str) -> int:
+    """The end of the run of ``paths`` from ``start`` on that begin with ``prefix``."""
+    end = start
+    while end < len(paths) and paths[end].startswith(prefix):
+        end += 1
+    return end
+
+
+def _key(spans: list[_Span], options: Mapping[str, object], table: Known) -> str:
+    """The hash of the files and folders of ``table``: the options, then, folder
+    by folder a build reads, the place below it of each folder and file, and
+    each file's contents. Places, not paths: the same briefing elsewhere has the
+    same key."""
+    key = hashlib.sha256(json.dumps({"version": __version__, **options}, sort_keys=True, default=str).encode())
+    for span in spans:
+        key.update(f"\0\0{span.label}".encode())
+        for paths, start, end in ((table.folders, span.start[0], span.end[0]),
+                                  (table.files, span.start[1], span.end[1])):
+            # Every path below the folder starts with its prefix, and a NUL is in no
+            # path: each "NUL prefix" marks where a path begins, and only that.
+            places = _SEP.join(("", *paths[start:end])).replace(_SEP + span.prefix, _SEP)
+            key.update(places.encode("utf-8", "surrogateescape"))
+            key.update(b"\0\0")
+        key.update("".join(table.shas[span.start[1]:span.end[1]]).encode())
+    return key.hexdigest()
 
 
 _TRUST_AFTER_NS = 1_000_000_000
 _REWRITE_AFTER = 64
-
-
-def _hash(path: str) -> str:
-    """``"size mtime_ns inode trust sha256"`` of a file. The trust flag is ``T``
-    when the file was already a second old when hashed, ``U`` when it was hashed
-    in the clock tick it was saved in: a later build reuses only a ``T`` entry
-    whose stat is unchanged (see :func:`inputs`)."""
-    st = os.stat(path)
-    with open(path, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    trust = "T" if st.st_mtime_ns < time.time_ns() - _TRUST_AFTER_NS else "U"
-    return f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {trust} {sha}"
 
 
 def _files(folder: Path | str) -> list[tuple[str, str]]:

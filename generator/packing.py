@@ -1,8 +1,8 @@
 """Large tables packed for the build state as a few long strings.
 
 Every build loads and saves a few tables with an entry per file or page of the
-site (the input hashes, the pages' digests, where each part of
-``briefing.json`` is). Pickled as dicts of tuples, each took 10 to 25 ms to
+site (the pages' digests, where each part of ``briefing.json`` is, and in
+``fingerprint.Known`` the input hashes). Pickled as dicts of tuples, each took 10 to 25 ms to
 load at 10,000 articles; a handful of long strings, split again on load, take
 a millisecond or two. Keys are paths, ids and page keys, and values digests and
 numbers: none holds a NUL, which separates them.

@@ -112,24 +112,35 @@ def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
 
 def _look(root: Path, out: Path, options: dict[str, object]) -> tuple[Any, ...]:
     """The fingerprint against the hashes the last build remembered, as plain data."""
-    from generator import fingerprint, packing
+    from generator import fingerprint
     from generator.memo import user_cache
     from generator.places import builtin_templates
     from generator.store import Store, state_path, state_salt
 
     store = Store.on_disk(state_path(user_cache(), root, out), state_salt(), root)
     try:
-        known = packing.unstrings(store.table("meta").get("inputs"))
+        known = fingerprint.Known.unpacked(store.table("meta").get("inputs"))
     finally:
         store.close()
     found = fingerprint.inputs(root, builtin_templates(), options, known)
-    return _TAG, None if found is None else (found.key, found.hashes, found.table, found.looked_at)
+    if found is None:
+        return _TAG, None
+    # Long strings, not lists of 20,000: faster to unmarshal.
+    return _TAG, (found.key, _SEP.join(found.files), "".join(found.shas),
+                  found.table.packed() if found.table is not None else None, found.looked_at)
 
 
 def _unpacked(found: object, root: Path, out: Path, options: dict[str, object]) -> Looks | None:
-    from generator.fingerprint import Inputs
+    from generator.fingerprint import Inputs, Known
 
     if not (isinstance(found, tuple) and len(found) == 2 and found[0] == _TAG):
         return None
-    inputs = found[1]
-    return Looks(root, out, options, None if inputs is None else Inputs(*inputs))
+    if found[1] is None:
+        return Looks(root, out, options, None)
+    key, files, shas, table, looked_at = found[1]
+    return Looks(root, out, options, Inputs(key, files.split(_SEP) if files else [],
+                                            [shas[i:i + 64] for i in range(0, len(shas), 64)],
+                                            Known.unpacked(table), looked_at))
+
+
+_SEP = "\0"

@@ -321,7 +321,7 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _fingerprint(root: Path, known: dict[str, str], changed: list[Path] | None) -> fingerprint.Inputs:
+def _fingerprint(root: Path, known: fingerprint.Known | None, changed: list[Path] | None) -> fingerprint.Inputs:
     found = fingerprint.inputs(root, places.builtin_templates(), {}, known,
                                None if changed is None else [str(p) for p in changed])
     assert found is not None
@@ -332,7 +332,7 @@ def test_a_fingerprint_told_what_changed_is_the_whole_passs(tmp_path: Path) -> N
     """The live preview tells the fingerprint the files its watcher saw change;
     the fingerprint is the one a pass over every file finds, whatever was told."""
     root = write_briefing(tmp_path / "b")
-    table = _fingerprint(root, {}, None).table
+    table = _fingerprint(root, None, None).table
     assert table is not None
     cases: list[tuple[str, dict[str, str | None], list[str]]] = [
         ("an edit", {"seeds/cairo.txt": "Talks in Cairo\nA shorter text.\n"}, ["seeds/cairo.txt"]),
@@ -414,3 +414,49 @@ def test_an_edit_to_an_included_template_rerenders_the_pages_that_include_it(tmp
     cold = tmp_path / "cold"
     _build(root, cold)
     assert tree_hash(site) == tree_hash(cold)
+
+
+def test_the_fingerprint_is_of_places_and_contents_not_of_where_the_briefing_is(tmp_path: Path) -> None:
+    """The same briefing in another folder has the same fingerprint; moving a file
+    within it, or adding an empty folder, changes it."""
+    here = write_briefing(tmp_path / "here")
+    there = write_briefing(tmp_path / "elsewhere" / "there")
+    key = _fingerprint(here, None, None).key
+    assert _fingerprint(there, None, None).key == key
+    (here / "content" / "actors" / "bob.yaml").rename(here / "content" / "actors" / "rob.yaml")
+    moved = _fingerprint(here, None, None).key
+    (here / "content" / "static").mkdir()
+    assert len({key, moved, _fingerprint(here, None, None).key}) == 3
+
+
+def test_the_fingerprint_looks_again_at_exactly_the_files_whose_stat_changed(tmp_path: Path) -> None:
+    """A whole pass hashes again only the files whose size, mtime or inode is not
+    the remembered one, wherever they are in the listing, and names them."""
+    root = write_briefing(tmp_path / "b")
+    for i in range(40):
+        _write(root / "seeds" / f"extra-{i:02}.txt", f"Extra {i}\nA paragraph.\n")
+    old = os.stat(root / "seeds" / "extra-00.txt").st_mtime_ns - 5_000_000_000
+    for path in root.rglob("*"):  # every file a few seconds old: trusted once hashed
+        if path.is_file():
+            os.utime(path, ns=(old, old))
+    first = _fingerprint(root, None, None)
+    table = first.table
+    assert table is not None
+    touched = [root / "seeds" / "extra-00.txt", root / "seeds" / "extra-17.txt", root / "content" / "briefing.yaml"]
+    for path in touched:
+        path.write_bytes(path.read_bytes() + b"\n")
+    again = _fingerprint(root, table, None)
+    assert again.looked_at == frozenset(str(p) for p in touched)
+    assert again.key != first.key
+    assert again.hashes == _fingerprint(root, None, None).hashes
+
+
+def test_the_remembered_hashes_survive_the_build_state(tmp_path: Path) -> None:
+    """The table a fingerprint remembers is read back from the state as written,
+    and anything else there is no table at all."""
+    root = write_briefing(tmp_path / "b")
+    table = _fingerprint(root, None, None).table
+    assert table is not None
+    assert fingerprint.Known.unpacked(table.packed()) == table
+    for other in (None, b"", b"not marshal", pickle.dumps({"a": "b"}), table.packed()[:-3]):
+        assert fingerprint.Known.unpacked(other) is None

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import fingerprint, memo, packing, places, prefetch
+from generator import fingerprint, memo, places, prefetch
 from generator.build import BuildOptions, build
 from generator.store import Store, state_path, state_salt
 from tests.helpers import REPO, tree_hash, write_briefing
@@ -30,7 +30,7 @@ OPTIONS = fingerprint.covered(drafts=False, base_url=None, noindex=False, search
 def _inline(root: Path, out: Path) -> fingerprint.Inputs:
     store = Store.on_disk(state_path(memo.user_cache(), root, out), state_salt(), root)
     try:
-        known = packing.unstrings(store.table("meta").get("inputs"))
+        known = fingerprint.Known.unpacked(store.table("meta").get("inputs"))
     finally:
         store.close()
     found = fingerprint.inputs(root, places.builtin_templates(), OPTIONS, known)

@@ -429,13 +429,20 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     keys = render.template_keys(env, memo, store.table("meta"))
     entries = changed_entries(changed, site) if changed is not None else None
     plan = pages.plan(site_pages, entries, store, keys, reusable or {})
+    # briefing.json is made from the site alone: while the pages are rendered, a
+    # thread writes it (mostly copied from the current one), unless rendering
+    # forks workers, which a running thread makes unsafe.
+    forks = render.forks(plan.make, options.jobs)
+    later = None if forks else _briefing_json(site, options, store, entries, reusable or {}, sink, later=True)
     renderer = render.Renderer(env, site_pages, options.root, sink)
     made = render.render_pages(renderer, plan.make, diagnostics, jobs=options.jobs, memo=memo,
                                progress=lambda done, total: progress("rendering pages", done, total))
     files = {r.path: r.placed for r in made if r.placed is not None}
     files.update(sink.keep(plan.keep))
     pages.remember(store, site_pages, keys, plan, made)
-    files["data/briefing.json"] = _briefing_json(site, options, store, entries, reusable or {}, sink)
+    if later is None:
+        later = _briefing_json(site, options, store, entries, reusable or {}, sink, later=False)
+    files["data/briefing.json"] = later.wait()
     for path, source in templates.assets():
         files[path] = sink.put(path, source.read_bytes())
     if options.search and isinstance(sink, output.Staging):
@@ -450,9 +457,10 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
 
 
 def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set[Entry] | None,
-                   reusable: Mapping[str, str], sink: output.Sink) -> output.Placed:
+                   reusable: Mapping[str, str], sink: output.Sink, *, later: bool) -> output.Later:
     """``data/briefing.json``, its unchanged parts copied from the current site's
-    file when the state describes that file (see ``data.Splice``)."""
+    file when the state describes that file (see ``data.Splice``); written by a
+    thread if ``later`` (see ``Staging.put_parts_later``)."""
     path = "data/briefing.json"
     meta = store.table("meta")
     old = None if entries is None else PartMap.unpacked(meta.get("json"))
@@ -460,7 +468,15 @@ def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set
         old = None  # not the file the state describes
     splice = Splice(site, drafts=options.drafts, old=old,
                     changed=json_changes(entries) if entries is not None else None)
-    placed = sink.put_parts(path, splice, lambda: splice.map.digest if splice.map else "")
+
+    def digest() -> str:  # known once the parts are made
+        return splice.map.digest if splice.map else ""
+
+    if later:
+        placed = sink.put_parts_later(path, splice, digest)
+    else:
+        done = sink.put_parts(path, splice, digest)
+        placed = output.Later(None, lambda: done)
     if splice.map is not None:
         meta["json"] = splice.map.packed()
     return placed

@@ -31,10 +31,16 @@ MIN_ITEMS = 200
 _worker_func: Callable[[Any], Any] | None = None
 
 
+def forks(items: int, *, jobs: int, min_items: int = MIN_ITEMS) -> bool:
+    """Whether :func:`fork_map` may fork workers for this many items (a thread
+    running then would make that unsafe)."""
+    return jobs > 1 and items >= min_items
+
+
 def fork_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int, chunksize: int = 32,
              min_items: int = MIN_ITEMS) -> Iterator[R]:
     """``map(func, items)`` across ``jobs`` forked processes; yields in item order."""
-    if jobs <= 1 or len(items) < min_items:
+    if not forks(len(items), jobs=jobs, min_items=min_items):
         yield from map(func, items)
         return
     import multiprocessing as mp  # only for many items: most builds of an edit need no pool

@@ -18,6 +18,7 @@ import jinja2
 import jinja2.meta
 import markupsafe
 
+from generator import parallel
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
 from generator.memo import Journal, Memo, digest
@@ -273,8 +274,13 @@ def render_pages(renderer: Renderer, keys: Sequence[PageKey], diagnostics: Diagn
     return out
 
 
+def forks(keys: Sequence[PageKey], jobs: int) -> bool:
+    """Whether :func:`render_pages` renders these pages on forked workers."""
+    return parallel.forks(len(keys), jobs=jobs, min_items=PARALLEL_MIN_PAGES)
+
+
 def _results(renderer: Renderer, keys: list[PageKey], jobs: int) -> Iterator[RenderResult]:
-    if jobs > 1 and len(keys) >= PARALLEL_MIN_PAGES:
+    if forks(keys, jobs):
         # Compile every template once, before the workers fork (not each worker
         # on its own). One that does not compile is reported by its pages.
         loader = renderer.env.loader

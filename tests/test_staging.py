@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import places, render
+from generator import output, places, render
 from generator.build import BuildOptions, build, preview_builder
-from generator.errors import ContentError
+from generator.data import Copy
+from generator.errors import ContentError, OutputError
 from generator.memo import user_cache
 from generator.store import state_path
 from tests.helpers import tree_hash, write_briefing
@@ -289,3 +290,44 @@ def test_a_first_build_replaces_an_untrusted_spare_of_ours_with_its_own(tmp_path
     _build_equals_cold(root, tmp_path, "after-first")
     assert (site.stat().st_dev, site.stat().st_ino) == kept, "the next build reused the new spare"
     assert _strays(site) == []
+
+
+def test_a_file_put_later_is_written_by_a_thread_as_put_would_write_it(tmp_path: Path) -> None:
+    """``briefing.json`` is written by a thread while a small build renders its
+    pages: its bytes and copied ranges are the ones :meth:`Staging.put_parts`
+    would write, and the build's own thread places it."""
+    out = tmp_path / "site"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "x.json").write_bytes(b"0123456789")
+    parts: list[bytes | Copy] = [b"<", Copy(2, 5), b"|", Copy(0, 1), b">"]
+    written = {}
+    for how in ("now", "later"):
+        with output.Staging(out) as staging:
+            if how == "now":
+                placed = staging.put_parts("data/x.json", iter(parts), lambda: "digest")
+            else:
+                later = staging.put_parts_later("data/x.json", iter(parts), lambda: "digest")
+                placed = later.wait()
+                assert later.wait() is placed
+            assert placed == output.Placed("digest", written=True)
+            written[how] = (staging.path / "data" / "x.json").read_bytes()
+            staging.discard()
+        assert not staging.path.exists()
+    assert written == {"now": b"<23456|0>", "later": b"<23456|0>"}
+
+
+def test_a_file_put_later_that_cannot_be_written_fails_the_build_cleanly(tmp_path: Path) -> None:
+    """What the thread fails with is raised by ``wait`` as the build's own error
+    (the site cannot be written), and discarding the staged site waits for it."""
+    out = tmp_path / "site"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "x.json").write_bytes(b"short")
+    with pytest.raises(OutputError, match="shorter than its record"), output.Staging(out) as staging:
+        pending = staging.put_parts_later("data/z.json", [b"z" * 1000], lambda: "z")
+        with pytest.raises(RuntimeError, match="not waited for"):
+            staging.commit({}, then=None)
+        later = staging.put_parts_later("data/x.json", [Copy(0, 1000)], lambda: "digest")
+        later.wait()
+    # Leaving the block on the error discarded the staged site, the threads waited for.
+    assert not pending.done and not staging.path.exists()
+    assert (out / "data" / "x.json").read_bytes() == b"short"

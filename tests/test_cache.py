@@ -84,23 +84,26 @@ def test_a_deleted_output_file_is_rebuilt(tmp_path: Path) -> None:
 
 def test_a_page_edited_in_the_site_is_made_again_by_the_next_build(tmp_path: Path) -> None:
     """A page kept unbuilt must be the very file the last build wrote: one changed
-    in place (same path) since is made again, by ``build`` and by a preview
-    builder not told its folder is its own."""
+    in place (same path) since is made again, by ``build``, by the command (whose
+    helper looks at the site) and by a preview builder not told its folder is its own."""
     root = write_briefing(tmp_path / "b")
     preview = preview_builder(BuildOptions(root=root))
     build(BuildOptions(root=root, search=False))
     preview(tmp_path / "preview")
-    for site in (root / "site", tmp_path / "preview"):
+    _build(root, tmp_path / "command", "--no-search")
+    for site in (root / "site", tmp_path / "preview", tmp_path / "command"):
         page = site / "actors" / "bob" / "index.html"
         page.write_text(page.read_text(encoding="utf-8").replace("Bob Jones", "Someone Else"), encoding="utf-8")
     _write(root / "content/briefing.yaml",
            (root / "content/briefing.yaml").read_text(encoding="utf-8").replace("The bottom line.", "Changed."))
     build(BuildOptions(root=root, search=False))
     preview(tmp_path / "preview")
+    _build(root, tmp_path / "command", "--no-search")
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False))
     assert tree_hash(root / "site") == tree_hash(cold)
     assert tree_hash(tmp_path / "preview") == tree_hash(cold)
+    assert tree_hash(tmp_path / "command") == tree_hash(cold)
 
 
 @pytest.mark.parametrize("kind", sorted(EDITS))

@@ -260,12 +260,21 @@ def _fresh_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_PAGE_SIZE = 65536
+"""SQLite's largest page: see :func:`_new_state`."""
+
+
 def _new_state(path: Path, salt: str, changes: dict[str, dict[str, Any]]) -> None:
     """A new state file at ``path`` made by code with ``salt``, holding ``changes``."""
     conn = _fresh_connection(path)
     try:
+        # Values are large (a few MB for the tables every build rewrites, 5 KB for a
+        # source as read): in an ordinary table with 64 KiB pages, the rewrite of
+        # an edit's 3.2 MB took 6 ms where a WITHOUT ROWID table of 4 KiB pages
+        # took 33 ms, and reading the heads 2.5 ms instead of 8.6.
+        conn.execute(f"PRAGMA page_size={_PAGE_SIZE}")
         conn.execute("CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
-                     " sum BLOB NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID")
+                     " sum BLOB NOT NULL, PRIMARY KEY (ns, key))")
         with _transaction(conn):
             conn.execute("INSERT INTO kv VALUES ('', 'salt', ?, x'')", (salt.encode(),))
             _put_rows(conn, changes)

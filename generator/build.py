@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from generator import changes as changes_mod
-from generator import context, fingerprint, output, pages, prefetch, render
+from generator import context, fingerprint, output, pages, parallel, prefetch, render
 from generator.changes import Changes
 from generator.data import PartMap, Splice, briefing_data, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
@@ -429,20 +429,33 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     keys = render.template_keys(env, memo, store.table("meta"))
     entries = changed_entries(changed, site) if changed is not None else None
     plan = pages.plan(site_pages, entries, store, keys, reusable or {})
-    # briefing.json is made from the site alone: while the pages are rendered, a
-    # thread writes it (mostly copied from the current one), unless rendering
-    # forks workers, which a running thread makes unsafe.
+    meta = store.table("meta")
+
+    def briefing_json(later: bool) -> tuple[output.Later, PackedMap | None]:
+        return _briefing_json(site, options, store, entries, reusable or {}, sink, later=later)
+
+    # briefing.json is made from the site alone. A small build has a thread write
+    # it (mostly copied from the current one) while the pages are rendered; one
+    # that renders on forked workers, which a running thread makes unsafe, has a
+    # forked child make it while the pages' reads are recorded (3 s each at
+    # 10,000 articles).
     forks = render.forks(plan.make, options.jobs)
-    later = None if forks else _briefing_json(site, options, store, entries, reusable or {}, sink, later=True)
+    later, json_map = (None, None) if forks else briefing_json(later=True)
     renderer = render.Renderer(env, site_pages, options.root, sink)
     made = render.render_pages(renderer, plan.make, diagnostics, jobs=options.jobs, memo=memo,
                                progress=lambda done, total: progress("rendering pages", done, total))
     files = {r.path: r.placed for r in made if r.placed is not None}
     files.update(sink.keep(plan.keep))
-    pages.remember(store, site_pages, keys, plan, made)
     if later is None:
-        later = _briefing_json(site, options, store, entries, reusable or {}, sink, later=False)
-    files["data/briefing.json"] = later.wait()
+        with parallel.fork_call(lambda: _placed(*briefing_json(later=False))) as child:
+            pages.remember(store, site_pages, keys, plan, made)
+            store.write_ahead(pages.TABLES)  # a cold build's: written while it goes on
+            files["data/briefing.json"], json_map = child.wait()
+    else:
+        pages.remember(store, site_pages, keys, plan, made)
+        files["data/briefing.json"] = later.wait()
+    if json_map is not None:
+        meta["json"] = json_map
     for path, source in templates.assets():
         files[path] = sink.put(path, source.read_bytes())
     if options.search and isinstance(sink, output.Staging):
@@ -456,11 +469,21 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     return dict(sorted(files.items()))
 
 
+PackedMap = tuple[str, int, bytes, bytes]
+"""Where the parts of ``briefing.json`` are, as the state keeps it (``PartMap.packed``)."""
+
+
+def _placed(later: output.Later, json_map: PackedMap | None) -> tuple[output.Placed, PackedMap | None]:
+    return later.wait(), json_map
+
+
 def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set[Entry] | None,
-                   reusable: Mapping[str, str], sink: output.Sink, *, later: bool) -> output.Later:
+                   reusable: Mapping[str, str], sink: output.Sink, *, later: bool
+                   ) -> tuple[output.Later, PackedMap | None]:
     """``data/briefing.json``, its unchanged parts copied from the current site's
     file when the state describes that file (see ``data.Splice``); written by a
-    thread if ``later`` (see ``Staging.put_parts_later``)."""
+    thread if ``later`` (see ``Staging.put_parts_later``). And where its parts
+    are, for the state to keep (``PartMap.packed``)."""
     path = "data/briefing.json"
     meta = store.table("meta")
     old = None if entries is None else PartMap.unpacked(meta.get("json"))
@@ -477,9 +500,7 @@ def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set
     else:
         done = sink.put_parts(path, splice, digest)
         placed = output.Later(None, lambda: done)
-    if splice.map is not None:
-        meta["json"] = splice.map.packed()
-    return placed
+    return placed, splice.map.packed() if splice.map is not None else None
 
 
 # ---------------------------------------------------------------- publishing

@@ -28,6 +28,9 @@ from generator.reads import WHOLE, Entry, unpack
 from generator.render import RenderResult
 from generator.store import Store, Table
 
+TABLES = ("page", "readers")
+"""The state's tables of what each page read (see :func:`remember`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Book:

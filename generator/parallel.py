@@ -18,9 +18,15 @@ Small jobs, platforms without ``fork``, and ``jobs=1`` run in-process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import pickle
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,3 +76,73 @@ def _init(func: Callable[[Any], Any]) -> None:
 def _call(item: Any) -> Any:
     assert _worker_func is not None
     return _worker_func(item)
+
+
+class Pending(Generic[R]):
+    """A call running in a forked child (see :func:`fork_call`)."""
+
+    def __init__(self, func: Callable[[], R], pid: int = 0, fd: int = -1) -> None:
+        self._func, self._pid, self._fd = func, pid, fd
+
+    def wait(self) -> R:
+        """The call's result, once the child is done; the call made here instead
+        when there is no child or it failed (it may have been killed, say)."""
+        data, pid, self._pid = b"", self._pid, 0
+        if pid:
+            with open(self._fd, "rb", closefd=True) as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            if status == 0 and data:
+                result: R = pickle.loads(data)  # our own child's, as it pickled it
+                return result
+        return self._func()
+
+    def __enter__(self) -> Pending[R]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        """Leaving the block without waiting (on an error): the child is stopped."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            os.close(self._fd)
+            self._pid = 0
+
+
+def fork_call(func: Callable[[], R]) -> Pending[R]:
+    """Start ``func()`` in a forked child, while this process goes on; its result
+    (pickled) comes back through a pipe to :meth:`Pending.wait`. For a long call
+    independent of what this process does meanwhile: what ``func`` changes in
+    memory stays in the child, only its result and the files it writes remain.
+    Without ``fork``, with other threads running (a lock one of them holds would
+    stay held in the child), or when the child fails, ``wait`` makes the call."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return Pending(func)
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return Pending(func)
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return Pending(func)
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            gc.disable()  # the parent's heap, shared until written: left alone
+            os.close(read)
+            data = pickle.dumps(func(), protocol=pickle.HIGHEST_PROTOCOL)
+            with open(write, "wb", closefd=True) as pipe:
+                pipe.write(data)
+            status = 0
+        except BaseException:  # the parent makes the call itself, and reports what fails
+            pass
+        finally:
+            os._exit(status)
+    os.close(write)
+    return Pending(func, pid, read)

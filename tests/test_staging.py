@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from generator.data import Copy
 from generator.errors import ContentError, OutputError
 from generator.memo import user_cache
 from generator.store import state_path
-from tests.helpers import tree_hash, write_briefing
+from tests.helpers import REPO, tree_hash, write_briefing
 from tests.test_atomic import write_large_briefing
 
 SOURCES = render.PARALLEL_MIN_PAGES + 20  # enough pages for the forked workers
@@ -331,3 +333,36 @@ def test_a_file_put_later_that_cannot_be_written_fails_the_build_cleanly(tmp_pat
     # Leaving the block on the error discarded the staged site, the threads waited for.
     assert not pending.done and not staging.path.exists()
     assert (out / "data" / "x.json").read_bytes() == b"short"
+
+
+_FORK_CALL = """
+import os, sys
+from generator import parallel
+
+here = os.getpid()
+assert parallel.fork_call(os.getpid).wait() != here, "made in a child"
+
+def dies() -> str:
+    if os.getpid() != here:
+        os._exit(3)
+    return "made here"
+
+assert parallel.fork_call(dies).wait() == "made here", "a failed child: the call is made here"
+with parallel.fork_call(lambda: __import__("time").sleep(60)):
+    pass  # left without waiting, as on an error: the child is stopped and reaped
+try:
+    os.waitpid(-1, os.WNOHANG)
+    sys.exit("a child is left")
+except ChildProcessError:
+    print("ok")
+"""
+
+
+def test_a_call_forked_off_gives_its_result_or_is_made_here() -> None:
+    """``parallel.fork_call`` (a cold build's ``briefing.json``): the result of the
+    child, the call made in this process when the child fails, and no child left
+    behind when the caller gives up on it. In a fresh process: one with other
+    threads (this one may have) forks nothing."""
+    result = subprocess.run([sys.executable, "-c", _FORK_CALL], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -85,8 +85,8 @@ class Pending(Generic[R]):
         self._func, self._pid, self._fd = func, pid, fd
 
     def wait(self) -> R:
-        """The call's result, once the child is done; the call made here instead
-        when there is no child or it failed (it may have been killed, say)."""
+        """The call's result, once the child is done; else (no child, or it
+        failed: it may have been killed, say) what the fallback returns."""
         data, pid, self._pid = b"", self._pid, 0
         if pid:
             with open(self._fd, "rb", closefd=True) as pipe:
@@ -112,25 +112,27 @@ class Pending(Generic[R]):
             self._pid = 0
 
 
-def fork_call(func: Callable[[], R]) -> Pending[R]:
+def fork_call(func: Callable[[], R], fallback: Callable[[], R] | None = None) -> Pending[R]:
     """Start ``func()`` in a forked child, while this process goes on; its result
     (pickled) comes back through a pipe to :meth:`Pending.wait`. For a long call
     independent of what this process does meanwhile: what ``func`` changes in
     memory stays in the child, only its result and the files it writes remain.
     Without ``fork``, with other threads running (a lock one of them holds would
-    stay held in the child), or when the child fails, ``wait`` makes the call."""
+    stay held in the child), or when the child fails, ``wait`` returns
+    ``fallback()`` instead: by default, the call made here."""
+    here = fallback if fallback is not None else func
     if not hasattr(os, "fork") or threading.active_count() > 1:
-        return Pending(func)
+        return Pending(here)
     try:
         read, write = os.pipe()
     except OSError:
-        return Pending(func)
+        return Pending(here)
     try:
         pid = os.fork()
     except OSError:
         os.close(read)
         os.close(write)
-        return Pending(func)
+        return Pending(here)
     if pid == 0:  # the child: never returns
         status = 1
         try:
@@ -145,4 +147,4 @@ def fork_call(func: Callable[[], R]) -> Pending[R]:
         finally:
             os._exit(status)
     os.close(write)
-    return Pending(func, pid, read)
+    return Pending(here, pid, read)

@@ -6,7 +6,7 @@ independent things: importing the generator (jinja2, the model, the pages;
 0.1 to 0.2 s) and the fingerprint (a stat of each of the 20,600 inputs; 0.2 s).
 On a machine with two cores they can run at once: :func:`start` forks a helper
 first thing, which imports what the fingerprint needs, works it out and sends
-it back through a pipe (marshalled plain data), while the command goes on
+it back through a pipe (plain data), while the command goes on
 importing. ``build`` uses it only when it is the fingerprint of the very build
 it runs (same folders, same options); else, or when there is no helper (no
 ``fork``, it failed), it works the fingerprint out itself. Either way the build
@@ -15,12 +15,13 @@ is the same: only when the work is done changes.
 
 from __future__ import annotations
 
-import marshal
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from generator.parallel import Pending, fork_call
 
 if TYPE_CHECKING:  # imported by the helper once forked: see start()
     from generator.fingerprint import Inputs
@@ -46,8 +47,9 @@ class Looks:
 class Helper:
     """A helper started by :func:`start`: :meth:`looks` waits for what it sends."""
 
-    def __init__(self, pid: int, fd: int, root: Path, out: Path, options: dict[str, object]) -> None:
-        self._pid, self._fd = pid, fd
+    def __init__(self, pending: Pending[tuple[Any, ...] | None], root: Path, out: Path,
+                 options: dict[str, object]) -> None:
+        self._pending = pending
         self._root, self._out, self._options = root, out, options
         self._looks: Looks | None = None
         self._done = False
@@ -56,25 +58,8 @@ class Helper:
         """The helper's looks; None when it failed (the build then looks itself)."""
         if not self._done:
             self._done = True
-            self._looks = self._receive()
+            self._looks = _unpacked(self._pending.wait(), self._root, self._out, self._options)
         return self._looks
-
-    def _receive(self) -> Looks | None:
-        chunks = []
-        try:
-            with open(self._fd, "rb", closefd=True) as pipe:
-                while chunk := pipe.read(1 << 20):
-                    chunks.append(chunk)
-            _, status = os.waitpid(self._pid, 0)
-        except OSError:
-            return None
-        if status != 0 or not chunks:
-            return None
-        try:
-            found = marshal.loads(b"".join(chunks))
-        except (EOFError, ValueError, TypeError):
-            return None
-        return _unpacked(found, self._root, self._out, self._options)
 
 
 def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
@@ -84,30 +69,7 @@ def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
     a lock one of them holds would stay held in the helper, forever."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    try:
-        read, write = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        return None
-    if pid == 0:  # the helper: never returns
-        status = 1
-        try:
-            os.close(read)
-            data = marshal.dumps(_look(root, out, options))
-            with open(write, "wb", closefd=True) as pipe:
-                pipe.write(data)
-            status = 0
-        except BaseException:  # whatever went wrong, the build looks itself
-            pass
-        finally:
-            os._exit(status)
-    os.close(write)
-    return Helper(pid, read, root, out, options)
+    return Helper(fork_call(lambda: _look(root, out, options), fallback=lambda: None), root, out, options)
 
 
 def _look(root: Path, out: Path, options: dict[str, object]) -> tuple[Any, ...]:
@@ -125,7 +87,7 @@ def _look(root: Path, out: Path, options: dict[str, object]) -> tuple[Any, ...]:
     found = fingerprint.inputs(root, builtin_templates(), options, known)
     if found is None:
         return _TAG, None
-    # Long strings, not lists of 20,000: faster to unmarshal.
+    # Long strings, not lists of 20,000: faster to unpickle.
     return _TAG, (found.key, _SEP.join(found.files), "".join(found.shas),
                   found.table.packed() if found.table is not None else None, found.looked_at)
 

@@ -253,21 +253,13 @@ def test_a_spare_whose_record_is_lost_is_replaced_so_that_reuse_resumes(tmp_path
     # The build state naming the spare is gone (a new version of briefing, a
     # deleted cache): that spare cannot be trusted, but it must not block every
     # later one.
-    root = write_briefing(tmp_path / "b")
-    site, spare = root / "site", root / ".site.spare"
-    for n in range(2):
-        _sources(root, {"s1": f"Edit {n}."})
-        build(BuildOptions(root=root, search=False))
-    old = (spare.stat().st_dev, spare.stat().st_ino)
+    root, site, spare = _built_twice(tmp_path)
+    old = _identity(spare)
     state_path(user_cache(), root, site).unlink()
     _sources(root, {"s1": "Edit 2."})
     build(BuildOptions(root=root, search=False))
-    assert (spare.stat().st_dev, spare.stat().st_ino) != old, "the untrusted spare was replaced"
-    kept = (spare.stat().st_dev, spare.stat().st_ino)
-    _sources(root, {"s1": "Edit 3."})
-    _build_equals_cold(root, tmp_path, "resumed")
-    assert (site.stat().st_dev, site.stat().st_ino) == kept, "the next build reused the new spare"
-    assert _strays(site) == []
+    assert _identity(spare) != old, "the untrusted spare was replaced"
+    _reuses_its_spare(root, tmp_path, "resumed")
 
 
 def test_a_first_build_replaces_an_untrusted_spare_of_ours_with_its_own(tmp_path: Path) -> None:
@@ -275,22 +267,37 @@ def test_a_first_build_replaces_an_untrusted_spare_of_ours_with_its_own(tmp_path
     # to the new files. A spare of ours already there, which no state names (the
     # site was deleted, the cache too), must give way, as it does for a replaced
     # site: left in place, it would keep every later edit from reusing a spare.
-    root = write_briefing(tmp_path / "b")
-    site, spare = root / "site", root / ".site.spare"
-    for n in range(2):
-        _sources(root, {"s1": f"Edit {n}."})
-        build(BuildOptions(root=root, search=False))
-    stale = (spare.stat().st_dev, spare.stat().st_ino)
+    root, site, spare = _built_twice(tmp_path)
+    stale = _identity(spare)
     shutil.rmtree(site)
     state_path(user_cache(), root, site).unlink()
     build(BuildOptions(root=root, search=False))  # its spare is made before it returns
-    assert (spare.stat().st_dev, spare.stat().st_ino) != stale, "the stale spare was replaced"
+    assert _identity(spare) != stale, "the stale spare was replaced"
     page = "sources/s1/index.html"
     assert (spare / page).stat().st_ino == (site / page).stat().st_ino, "the new spare links the new site's files"
-    kept = (spare.stat().st_dev, spare.stat().st_ino)
-    _sources(root, {"s1": "Edit 2."})
-    _build_equals_cold(root, tmp_path, "after-first")
-    assert (site.stat().st_dev, site.stat().st_ino) == kept, "the next build reused the new spare"
+    _reuses_its_spare(root, tmp_path, "after-first")
+
+
+def _built_twice(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A briefing built, edited and built again: it has a site and a spare of ours."""
+    root = write_briefing(tmp_path / "b")
+    for n in range(2):
+        _sources(root, {"s1": f"Edit {n}."})
+        build(BuildOptions(root=root, search=False))
+    return root, root / "site", root / ".site.spare"
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    return path.stat().st_dev, path.stat().st_ino
+
+
+def _reuses_its_spare(root: Path, tmp_path: Path, name: str) -> None:
+    """The next edit's build equals a cold one, swaps in the spare now beside the
+    site, and leaves nothing else behind."""
+    site, kept = root / "site", _identity(root / ".site.spare")
+    _sources(root, {"s1": "Edit 3."})
+    _build_equals_cold(root, tmp_path, name)
+    assert _identity(site) == kept, "the next build reused the new spare"
     assert _strays(site) == []
 
 
@@ -348,6 +355,7 @@ def dies() -> str:
     return "made here"
 
 assert parallel.fork_call(dies).wait() == "made here", "a failed child: the call is made here"
+assert parallel.fork_call(dies, fallback=lambda: "fallback").wait() == "fallback"
 with parallel.fork_call(lambda: __import__("time").sleep(60)):
     pass  # left without waiting, as on an error: the child is stopped and reaped
 try:

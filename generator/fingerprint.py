@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import operator
 import os
 import time
 from array import array
@@ -362,46 +361,6 @@ _TRUST_AFTER_NS = 1_000_000_000
 _REWRITE_AFTER = 64
 
 
-def _files(folder: Path | str) -> list[tuple[str, str]]:
-    """Every file below ``folder`` as (relative POSIX path, path), in a stable order;
-    links to folders are not followed (a loop must not hang the build)."""
-    return _walk(folder)[0]
-
-
-def _walk(folder: Path | str) -> tuple[list[tuple[str, str]], list[str]]:
-    """:func:`_files`, and the paths of the folders below ``folder``. Plain strings
-    and ``os.scandir``: pathlib's per-call cost showed at 20,000 files."""
-    base = os.fspath(folder)
-    out: list[tuple[str, str]] = []
-    below: list[str] = []
-    if not os.path.isdir(base):
-        return out, below
-    todo = [("", base)]
-    while todo:
-        here, path = todo.pop()
-        try:
-            entries = list(os.scandir(path))
-        except OSError:
-            continue  # as os.walk does: an unreadable folder is skipped
-        entries.sort(key=_name)
-        prefix = f"{here}/" if here else ""
-        folders = []
-        for entry in entries:
-            if entry.is_dir():
-                if entry.name == "__pycache__":
-                    continue
-                below.append(entry.path)  # links to folders too: not walked, but there
-                if not entry.is_symlink():
-                    folders.append((prefix + entry.name, entry.path))
-            else:
-                out.append((prefix + entry.name, entry.path))
-        todo.extend(reversed(folders))
-    return out, below
-
-
-_name = operator.attrgetter("name")
-
-
 # ---------------------------------------------------------------- the record of the last build
 #
 # Kept in the build state (see ``build``), never in the site: its warnings may name drafts.
@@ -435,7 +394,13 @@ def _stats(out: Path) -> dict[str, str] | None:
     """Size and mtime of every file of the site in ``out``, or None if it has none."""
     if not out.is_dir():
         return None
-    found = {rel: _stat(path) for rel, path in _files(out)}
+    base = os.fspath(out)
+    paths: list[str] = []
+    numbers = array("q")
+    _list(base, False, [], paths, numbers)  # the inputs' listing: one lstat an entry
+    start = len(base) + 1
+    found = {path[start:].replace(os.sep, "/"): f"{numbers[3 * i]} {numbers[3 * i + 1]}"
+             for i, path in enumerate(paths)}
     return found or None
 
 

@@ -34,7 +34,7 @@ import marshal
 import os
 import time
 from array import array
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK
@@ -434,31 +434,36 @@ MARKER = ".briefing-site"
 """The site's own manifest (``output.MARKER``), which every build writes."""
 
 
-def intact(out: Path, written: Mapping[str, str], known: Record | None, trusted: bool = False
-           ) -> tuple[dict[str, str], dict[str, str]]:
+def intact(out: Path, written: Mapping[str, str], known: Record | None, trusted: bool = False,
+           stats: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """Of the site files ``written`` (path -> SHA-256, the site's own manifest),
     those still exactly as the last build (``known``) left them (size and
-    mtime); and that record's entries for them. ``trusted``: nothing but our
-    builds writes to ``out``, so every file the record has is taken as intact
-    without a stat (10,000 of them took 55 ms)."""
+    mtime); and that record's entries for them. ``stats``: :func:`site_stats`
+    of ``written``, if taken already. ``trusted``: nothing but our builds writes
+    to ``out``, so every file the record has is taken as intact without a stat
+    (10,000 of them took 55 ms)."""
     if known is None:
         return {}, {}
     files = known.files
     if trusted:
         kept = {rel: files[rel] for rel in written if rel in files}
-        return {rel: written[rel] for rel in kept}, kept
+    else:
+        found = stats if stats is not None else site_stats(out, written)
+        kept = {rel: entry for rel, entry in found.items() if files.get(rel) == entry}
+    return {rel: written[rel] for rel in kept}, kept
+
+
+def site_stats(out: Path, files: Iterable[str]) -> dict[str, str]:
+    """The size and mtime (``"size mtime_ns"``) of each of the site ``files`` in
+    ``out`` that can be looked at, as a :class:`Record` has them."""
     base = os.fspath(out)
     found: dict[str, str] = {}
-    entries: dict[str, str] = {}
-    for rel, sha in written.items():
+    for rel in files:
         try:
-            entry = _stat(f"{base}/{rel}")
+            found[rel] = _stat(f"{base}/{rel}")
         except OSError:
             continue
-        if files.get(rel) == entry:
-            found[rel] = sha
-            entries[rel] = entry
-    return found, entries
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,9 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -78,23 +78,67 @@ def _call(item: Any) -> Any:
     return _worker_func(item)
 
 
-class Pending(Generic[R]):
-    """A call running in a forked child (see :func:`fork_call`)."""
+class _Child:
+    """A forked child sending its results through a pipe, each as soon as it is
+    made: a length (8 bytes), then the pickled value."""
 
-    def __init__(self, func: Callable[[], R], pid: int = 0, fd: int = -1) -> None:
-        self._func, self._pid, self._fd = func, pid, fd
+    def __init__(self, pid: int, fd: int, count: int) -> None:
+        self.pid, self.count = pid, count
+        self._fd: int | None = fd
+        self.received: list[Any] = []
+
+    def result(self, index: int) -> tuple[bool, Any]:
+        """(True, the child's result ``index``) once it came; (False, None) when
+        the child stopped before sending it (it failed, or was killed)."""
+        while len(self.received) <= index and self._fd is not None:
+            head = _read(self._fd, 8)
+            size = int.from_bytes(head, "little")
+            data = _read(self._fd, size) if len(head) == 8 else b""
+            if len(head) < 8 or len(data) < size:
+                self.stop()
+                break
+            self.received.append(pickle.loads(data))  # our own child's, as it pickled it
+            if len(self.received) == self.count:
+                self.stop()  # it has sent everything: it is ending, and is reaped
+        return (True, self.received[index]) if index < len(self.received) else (False, None)
+
+    def stop(self) -> None:
+        """Stop the child if it still runs, and reap it."""
+        if self._fd is None:
+            return
+        os.close(self._fd)
+        self._fd = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _read(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, or fewer if it ends first."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+class Pending(Generic[R]):
+    """A result of a call running in a forked child (see :func:`fork_call`)."""
+
+    def __init__(self, func: Callable[[], R], child: _Child | None = None, index: int = 0) -> None:
+        self._func, self._child, self._index = func, child, index
 
     def wait(self) -> R:
-        """The call's result, once the child is done; else (no child, or it
+        """The call's result, once the child sent it; else (no child, or it
         failed: it may have been killed, say) what the fallback returns."""
-        data, pid, self._pid = b"", self._pid, 0
-        if pid:
-            with open(self._fd, "rb", closefd=True) as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(pid, 0)
-            if status == 0 and data:
-                result: R = pickle.loads(data)  # our own child's, as it pickled it
-                return result
+        child, self._child = self._child, None
+        if child is not None:
+            done, result = child.result(self._index)
+            if done:
+                return cast(R, result)
         return self._func()
 
     def __enter__(self) -> Pending[R]:
@@ -103,13 +147,9 @@ class Pending(Generic[R]):
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         """Leaving the block without waiting (on an error): the child is stopped."""
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
-            os.close(self._fd)
-            self._pid = 0
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
 
 
 def fork_call(func: Callable[[], R], fallback: Callable[[], R] | None = None) -> Pending[R]:
@@ -121,30 +161,44 @@ def fork_call(func: Callable[[], R], fallback: Callable[[], R] | None = None) ->
     stay held in the child), or when the child fails, ``wait`` returns
     ``fallback()`` instead: by default, the call made here."""
     here = fallback if fallback is not None else func
+    return fork_each(lambda: (func(),), [here])[0]
+
+
+def fork_each(func: Callable[[], Iterable[R]], fallbacks: Sequence[Callable[[], R]]) -> list[Pending[R]]:
+    """:func:`fork_call` for a child with several results, made one after the
+    other: the child iterates over ``func()`` and sends each result as soon as
+    it is made, so the first can be used while the child makes the next. One
+    :class:`Pending` for each of ``fallbacks``, in order: for the results the
+    child does not send (it fails, or cannot be forked), the fallback's.
+    Leaving any of them without waiting stops the child."""
+    alone = [Pending(fallback) for fallback in fallbacks]
     if not hasattr(os, "fork") or threading.active_count() > 1:
-        return Pending(here)
+        return alone
     try:
         read, write = os.pipe()
     except OSError:
-        return Pending(here)
+        return alone
     try:
         pid = os.fork()
     except OSError:
         os.close(read)
         os.close(write)
-        return Pending(here)
+        return alone
     if pid == 0:  # the child: never returns
         status = 1
         try:
             gc.disable()  # the parent's heap, shared until written: left alone
             os.close(read)
-            data = pickle.dumps(func(), protocol=pickle.HIGHEST_PROTOCOL)
             with open(write, "wb", closefd=True) as pipe:
-                pipe.write(data)
+                for result in func():
+                    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                    pipe.write(len(data).to_bytes(8, "little") + data)
+                    pipe.flush()
             status = 0
-        except BaseException:  # the parent makes the call itself, and reports what fails
+        except BaseException:  # the parent makes the calls itself, and reports what fails
             pass
         finally:
             os._exit(status)
     os.close(write)
-    return Pending(here, pid, read)
+    child = _Child(pid, read, len(fallbacks))
+    return [Pending(fallback, child, i) for i, fallback in enumerate(fallbacks)]

@@ -190,7 +190,8 @@ class Update:
 
 
 def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
-           drafts: bool = False, looked_at: frozenset[str] | None = None, jobs: int = 1) -> Update | None:
+           drafts: bool = False, looked_at: frozenset[str] | None = None, jobs: int = 1,
+           last: LastGood | None = None) -> Update | None:
     """Read, model and resolve the briefing against ``store`` (the last good
     build's state), writing what this build makes into the store's overlays
     (see :meth:`Store.commit`). ``hashes`` (file path -> SHA-256, from the
@@ -198,14 +199,13 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     files hashed again: every file changed since the last good build is among
     them, and no file or folder came or went) spares listing the folders.
     ``jobs``: processes to read and analyse many files with (the result does
-    not depend on it). Problems go into ``diagnostics``; None when ``briefing.yaml`` cannot be used
-    at all. The site is meaningful only when no error was reported."""
+    not depend on it). ``last``: :func:`last_good` of ``store``, if loaded
+    already. Problems go into ``diagnostics``; None when ``briefing.yaml`` cannot
+    be used at all. The site is meaningful only when no error was reported."""
     meta = store.table("meta")
-    before: Globals | None = meta.get("globals")
-    if before is None or before.drafts != drafts:
+    before, heads = last if last is not None else last_good(store, drafts=drafts)
+    if before is None:
         store.start_fresh()
-        before = None
-    heads = _load_heads(meta)
     run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs)
     listing = meta.get("listing")
     briefing = None
@@ -228,6 +228,26 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     previous = None if store.fresh else _site(run.previous_tables(), heads, run._published_before())
     changed = Changed(fresh=store.fresh, previous=previous, units=run.changed_units(), touched=run.touched)
     return Update(_site(run.tables(), run.new_heads, published), changed)
+
+
+class LastGood(NamedTuple):
+    """What every update starts from: the last good build's globals (None: a
+    cold build) and the heads of its units."""
+
+    globals: Globals | None
+    heads: dict[str, Head]
+
+
+def last_good(store: Store, *, drafts: bool) -> LastGood:
+    """What :func:`update` starts from in ``store``: nothing when it holds no
+    build, or one with other ``drafts`` (a cold build). Independent of what
+    changed: ``briefing build`` loads it while the fingerprint is still being
+    worked out (see ``generator.prefetch``)."""
+    meta = store.table("meta")
+    before: Globals | None = meta.get("globals")
+    if before is None or before.drafts != drafts:
+        return LastGood(None, {})
+    return LastGood(before, _load_heads(meta))
 
 
 # ---------------------------------------------------------------- one update

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import fingerprint, memo, places, prefetch
+from generator import fingerprint, memo, output, places, prefetch
 from generator.build import BuildOptions, build
 from generator.store import Store, state_path, state_salt
 from tests.helpers import REPO, tree_hash, write_briefing
@@ -58,6 +58,25 @@ def scenario_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path) -> None:
         assert looks.inputs == _inline(root, out), step
 
 
+def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> None:
+    # Sent after the fingerprint: the site's manifest, and the stat of each of its files.
+    root = write_briefing(tmp_path / "b")
+    out = root / "site"
+    helper = _helped(root, out)
+    assert helper.looks() is not None
+    assert helper.site() == prefetch.Site(out, {}, {}), "no site yet"
+    build(BuildOptions(root=root, search=False))
+    (out / "index.html").write_text("edited by hand", encoding="utf-8")
+    (out / "feed.xml").unlink()
+    helper = _helped(root, out)
+    assert helper.looks() is not None
+    site = helper.site()
+    manifest = output.manifest(out)
+    assert site is not None and site.out == out and site.manifest == manifest and "feed.xml" in manifest
+    assert site.stats == fingerprint.site_stats(out, manifest) and "feed.xml" not in site.stats
+    assert site.stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
+
+
 def scenario_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(tmp_path: Path) -> None:
     # Were the helper's fingerprint (of a --noindex build) taken as this build's,
     # the --noindex build after it would find "its" site in place and keep it.
@@ -72,6 +91,12 @@ def scenario_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False, noindex=True), Store.in_memory())
     assert tree_hash(root / "site") == tree_hash(cold)
+    # A helper for another output folder, whose site has other pages (built
+    # without --noindex) than this build's: this build's site is still its own.
+    other = tmp_path / "other"
+    build(BuildOptions(root=root, out=other, search=False))
+    build(BuildOptions(root=root, out=other, search=False, noindex=True), helper=_helped(root, root / "site"))
+    assert tree_hash(other) == tree_hash(cold)
 
 
 def scenario_a_build_helped_after_an_edit_equals_a_cold_build(tmp_path: Path) -> None:

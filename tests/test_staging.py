@@ -366,6 +366,48 @@ except ChildProcessError:
 """
 
 
+_FORK_EACH = """
+import os, sys, time
+from pathlib import Path
+from generator import parallel
+
+here, gate = os.getpid(), Path(sys.argv[1])
+
+def results():
+    yield "first"
+    while not gate.exists():  # the parent has the first result before the child makes the second
+        time.sleep(0.01)
+    yield os.getpid()
+    os._exit(3)  # failing after its second result: the third is the fallback's
+
+first, second, third = parallel.fork_each(results, [lambda: "no 1", lambda: "no 2", lambda: "no 3"])
+assert first.wait() == "first"
+gate.touch()
+assert second.wait() != here, "made in the child"
+assert third.wait() == "no 3", "not sent: the fallback's"
+one, two = parallel.fork_each(lambda: iter([1, 2]), [lambda: 0, lambda: 0])
+with two:
+    assert one.wait() == 1
+with parallel.fork_each(lambda: iter([__import__("time").sleep(60)]), [lambda: 0])[0]:
+    pass  # left without waiting, as on an error: the child is stopped and reaped
+try:
+    os.waitpid(-1, os.WNOHANG)
+    sys.exit("a child is left")
+except ChildProcessError:
+    print("ok")
+"""
+
+
+def test_a_child_forked_off_sends_each_result_as_soon_as_it_is_made(tmp_path: Path) -> None:
+    """``parallel.fork_each`` (the build's helper: its fingerprint, then the
+    site's files): each result can be used before the child makes the next; the
+    ones a failing child did not send are the fallbacks'; no child is left
+    behind, waited for or not. In a fresh process, as for ``fork_call``."""
+    result = subprocess.run([sys.executable, "-c", _FORK_EACH, str(tmp_path / "gate")], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
 def test_a_call_forked_off_gives_its_result_or_is_made_here() -> None:
     """``parallel.fork_call`` (a cold build's ``briefing.json``): the result of the
     child, the call made in this process when the child fails, and no child left

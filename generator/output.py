@@ -170,13 +170,14 @@ class Staging:
         """:meth:`put` for many :class:`Kept` files at once (path -> digest), the
         pages a build did not build again."""
         with self._writing():
-            recycled, previous = self.recycled, self.previous
-            placed: dict[str, Placed] = {}
+            recycled, previous = self.recycled.get, self.previous.get
+            # Already in place (see _in_place), folder and all: the common case, made
+            # in one comprehension (10,600 pages: 17 ms; a loop calling Placed with
+            # keywords took 29).
+            placed = {rel: Placed(digest, False, True, True) for rel, digest in files.items()
+                      if recycled(rel) == digest and previous(rel) == digest}
             for rel, digest in files.items():
-                if recycled.get(rel) == digest and previous.get(rel) == digest:
-                    # Already in place (see _in_place), folder and all: the common case.
-                    placed[rel] = Placed(digest, written=False, reused=True, unbuilt=True)
-                else:
+                if rel not in placed:
                     placed[rel] = self._put(rel, Kept(digest, unbuilt=True))
             return placed
 
@@ -405,12 +406,16 @@ class Later:
 
     def __init__(self, write: Callable[[], None] | None, settle: Callable[[], Placed],
                  errors: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext) -> None:
-        """``write`` runs in the thread (None: nothing to write); then ``settle``,
-        in the caller's, places the file; ``errors`` turns what either raised
-        into the error the caller expects."""
+        """``write`` runs in the thread (None: nothing to write), then ``settle``,
+        which places the file (in the caller's thread when there is nothing to
+        write); ``errors`` turns what either raised into the error the caller
+        expects. Placing is done by the thread too: it unlinks the file's older
+        version from the recycled tree, and freeing the 62 MB of a 10,000-article
+        ``briefing.json`` took 15 ms."""
         self._settle, self._errors = settle, errors
         self._failed: BaseException | None = None
         self._placed: Placed | None = None
+        self._waited = False
         self._thread: threading.Thread | None = None
         if write is not None:
             self._thread = threading.Thread(target=self._run, args=(write,), name="briefing-write-later")
@@ -419,26 +424,28 @@ class Later:
     def _run(self, write: Callable[[], None]) -> None:
         try:
             write()
+            self._placed = self._settle()
         except BaseException as exc:  # raised again by wait(), in the build's own thread
             self._failed = exc
 
     @property
     def done(self) -> bool:
-        return self._placed is not None
+        return self._waited
 
     def join(self) -> None:
-        """Wait for the thread, without placing the file (the build failed)."""
+        """Wait for the thread (the build failed: the staged site is discarded)."""
         if self._thread is not None:
             self._thread.join()
 
     def wait(self) -> Placed:
         """The file, placed once the thread is done. Raises what writing it raised."""
-        if self._placed is None:
-            self.join()
-            with self._errors():
-                if self._failed is not None:
-                    raise self._failed
+        self.join()
+        with self._errors():
+            if self._failed is not None:
+                raise self._failed
+            if self._placed is None:
                 self._placed = self._settle()
+        self._waited = True
         return self._placed
 
 

@@ -17,10 +17,11 @@ import json
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from generator import packing
 from generator.model import Block, BlockRef, Citation, Claim, Site
+from generator.output import Copy
 
 Part = tuple[str, Callable[[], bytes]]
 """One part of the file: its id and how to make its bytes."""
@@ -94,13 +95,6 @@ def _source_claims(site: Site, sid: str) -> bytes:
 
 def _topic_claims(site: Site, tid: str) -> bytes:
     return _claims_part(site.topics[tid].key_points)
-
-
-class Copy(NamedTuple):
-    """Bytes to copy from the file being replaced: where, and how many."""
-
-    offset: int
-    length: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from generator.data import Copy
 from generator.errors import OutputError
 
 MARKER = ".briefing-site"
@@ -91,6 +90,14 @@ def check_output(out: Path, root: Path) -> None:
             f"refusing to replace {out}: it is not empty and was not made by briefing"
             f" (no {MARKER} file in it). Choose another --out, or empty it first."
         )
+
+
+class Copy(NamedTuple):
+    """Bytes to copy from the file being replaced: where, and how many (a part
+    given to :meth:`Staging.put_parts`)."""
+
+    offset: int
+    length: int
 
 
 class Placed(NamedTuple):

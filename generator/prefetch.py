@@ -109,7 +109,7 @@ def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[A
     """The fingerprint against the hashes the last build remembered, as plain
     data; then the site in ``out`` (see :class:`Site`), which the build needs
     only once it has read what changed."""
-    from generator import fingerprint, output
+    from generator import fingerprint
     from generator.memo import user_cache
     from generator.places import builtin_templates
     from generator.store import Store, state_path, state_salt
@@ -124,6 +124,8 @@ def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[A
     yield _TAG, None if found is None else (
         found.key, _SEP.join(found.files), "".join(found.shas),
         found.table.packed() if found.table is not None else None, found.looked_at)
+    from generator import output  # only now: the fingerprint is what the build waits for
+
     manifest = output.manifest(out)
     yield _TAG, (manifest, fingerprint.site_stats(out, manifest))
 

@@ -21,7 +21,6 @@ import pytest
 
 from generator import output, places, render
 from generator.build import BuildOptions, build, preview_builder
-from generator.data import Copy
 from generator.errors import ContentError, OutputError
 from generator.memo import user_cache
 from generator.store import state_path
@@ -308,7 +307,7 @@ def test_a_file_put_later_is_written_by_a_thread_as_put_would_write_it(tmp_path:
     out = tmp_path / "site"
     (out / "data").mkdir(parents=True)
     (out / "data" / "x.json").write_bytes(b"0123456789")
-    parts: list[bytes | Copy] = [b"<", Copy(2, 5), b"|", Copy(0, 1), b">"]
+    parts: list[bytes | output.Copy] = [b"<", output.Copy(2, 5), b"|", output.Copy(0, 1), b">"]
     written = {}
     for how in ("now", "later"):
         with output.Staging(out) as staging:
@@ -335,7 +334,7 @@ def test_a_file_put_later_that_cannot_be_written_fails_the_build_cleanly(tmp_pat
         pending = staging.put_parts_later("data/z.json", [b"z" * 1000], lambda: "z")
         with pytest.raises(RuntimeError, match="not waited for"):
             staging.commit({}, then=None)
-        later = staging.put_parts_later("data/x.json", [Copy(0, 1000)], lambda: "digest")
+        later = staging.put_parts_later("data/x.json", [output.Copy(0, 1000)], lambda: "digest")
         later.wait()
     # Leaving the block on the error discarded the staged site, the threads waited for.
     assert not pending.done and not staging.path.exists()

@@ -374,7 +374,8 @@ here, gate = os.getpid(), Path(sys.argv[1])
 
 def results():
     yield "first"
-    while not gate.exists():  # the parent has the first result before the child makes the second
+    deadline = time.monotonic() + 60  # not forever, should the parent be gone
+    while not gate.exists() and time.monotonic() < deadline:  # the parent has the first result by now
         time.sleep(0.01)
     yield os.getpid()
     os._exit(3)  # failing after its second result: the third is the fallback's

@@ -35,7 +35,6 @@ import os
 import time
 from array import array
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK
 from typing import NamedTuple
@@ -43,9 +42,10 @@ from typing import NamedTuple
 from generator import __version__, packing
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """The fingerprint of a build, and the SHA-256 of each input file by path."""
+class Inputs(NamedTuple):
+    """The fingerprint of a build, and the SHA-256 of each input file by path.
+    (Like the other types the helper of ``generator.prefetch`` uses, a named
+    tuple: the helper is forked before the dataclasses module is imported.)"""
 
     key: str
     files: Sequence[str]
@@ -466,8 +466,7 @@ def site_stats(out: Path, files: Iterable[str]) -> dict[str, str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Recalled:
+class Recalled(NamedTuple):
     """The last build into an output folder, still in place."""
 
     warnings: list[dict[str, object]]

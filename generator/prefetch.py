@@ -23,9 +23,8 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from generator.parallel import Pending, fork_each
 
@@ -35,8 +34,7 @@ if TYPE_CHECKING:  # imported by the helper once forked: see start()
 _TAG = "briefing-looks-2"
 
 
-@dataclass(frozen=True, slots=True)
-class Looks:
+class Looks(NamedTuple):
     """What the helper found, and what it was asked."""
 
     root: Path
@@ -50,8 +48,7 @@ class Looks:
         return (root, out, options) == (self.root, self.out, self.options)
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(NamedTuple):
     """The site in ``out`` as the helper found it: its manifest (see
     ``output.manifest``), and the size and mtime of its files (see
     ``fingerprint.site_stats``)."""

@@ -139,6 +139,17 @@ def scenario_a_helped_build_makes_a_page_edited_in_the_site_again(tmp_path: Path
     assert tree_hash(root / "site") == tree_hash(cold)
 
 
+def test_the_helper_is_forked_before_the_heavy_modules_are_imported() -> None:
+    # What the command imports before the fork delays the helper; the model's
+    # dataclasses, jinja2 and the rest come after it.
+    code = ("import sys; import generator.cli, generator.fingerprint, generator.prefetch; "
+            "print(sorted(m for m in ('dataclasses', 'inspect', 'jinja2', 'generator.errors', 'generator.model')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 SCENARIOS = sorted(name for name in dir() if name.startswith("scenario_"))
 
 

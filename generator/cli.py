@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -79,10 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    if args.command == "build":
-        # First thing, before the rest of the generator is imported (see _helper).
-        args.helper = _helper(args)
-    from generator.errors import BriefingError, OutputError, UsageError
+    with _uncollected():
+        if args.command == "build":
+            # First thing, before the rest of the generator is imported (see _helper).
+            args.helper = _helper(args)
+        from generator.errors import BriefingError, OutputError, UsageError
 
     try:
         result: int = args.run(args)
@@ -191,9 +193,27 @@ def _helper(args: argparse.Namespace) -> prefetch.Helper | None:
     return prefetch.start(args.root, args.out if args.out is not None else args.root / "site", looked)
 
 
+@contextlib.contextmanager
+def _uncollected() -> Iterator[None]:
+    """The cycle collector, paused while the generator's modules are imported;
+    what they made is then frozen (``gc.freeze``). Modules, classes and their
+    functions live as long as the process, yet the collector walked them again
+    and again as they were made: 15 to 25 ms of a one-article edit's build at
+    10,000 articles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def _run_build(args: argparse.Namespace) -> int:
-    from generator.build import BuildOptions, Progress, build, no_progress
-    from generator.errors import ContentError
+    with _uncollected():
+        from generator.build import BuildOptions, Progress, build, no_progress
+        from generator.errors import ContentError
 
     helper: prefetch.Helper | None = getattr(args, "helper", None)
 

@@ -7,12 +7,15 @@ import json
 import os
 import posixpath
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import (
+    REPO,
     anchors,
     build_site,
     copy_fixture,
@@ -232,6 +235,19 @@ def test_the_command_says_all_it_has_to_before_it_ends(tmp_path: Path) -> None:
     failed = run_cli("build", "--root", root, env={"PYTHONUNBUFFERED": ""})
     assert failed.returncode == 1
     assert failed.stderr.rstrip().endswith("briefing: build failed; the previous site was left as it was")
+
+
+def test_the_command_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    # The collector is paused while the modules are imported (cli._uncollected),
+    # and on again for the build and after it, as for the live preview's builds.
+    root = copy_fixture("talks", tmp_path / "b")
+    code = ("import gc, sys; from generator import cli, build; seen = []; real = build.build\n"
+            "def spy(*a, **k):\n    seen.append(gc.isenabled()); return real(*a, **k)\n"
+            "build.build = spy; status = cli.main(['build', '--quiet', '--no-search', '--root', sys.argv[1]])\n"
+            "print(status, seen, gc.isenabled())")
+    done = subprocess.run([sys.executable, "-c", code, str(root)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.split() == ["0", "[True]", "True"], done.stdout + done.stderr
 
 
 def test_a_changed_source_rewrites_only_what_changed(tmp_path: Path) -> None:

@@ -341,6 +341,14 @@ def test_a_file_put_later_that_cannot_be_written_fails_the_build_cleanly(tmp_pat
     assert (out / "data" / "x.json").read_bytes() == b"short"
 
 
+_NO_CHILD_LEFT = """
+try:
+    os.waitpid(-1, os.WNOHANG)
+    sys.exit("a child is left")
+except ChildProcessError:
+    print("ok")
+"""
+
 _FORK_CALL = """
 import os, sys
 from generator import parallel
@@ -357,12 +365,7 @@ assert parallel.fork_call(dies).wait() == "made here", "a failed child: the call
 assert parallel.fork_call(dies, fallback=lambda: "fallback").wait() == "fallback"
 with parallel.fork_call(lambda: __import__("time").sleep(60)):
     pass  # left without waiting, as on an error: the child is stopped and reaped
-try:
-    os.waitpid(-1, os.WNOHANG)
-    sys.exit("a child is left")
-except ChildProcessError:
-    print("ok")
-"""
+""" + _NO_CHILD_LEFT
 
 
 _FORK_EACH = """
@@ -390,12 +393,7 @@ with two:
     assert one.wait() == 1
 with parallel.fork_each(lambda: iter([__import__("time").sleep(60)]), [lambda: 0])[0]:
     pass  # left without waiting, as on an error: the child is stopped and reaped
-try:
-    os.waitpid(-1, os.WNOHANG)
-    sys.exit("a child is left")
-except ChildProcessError:
-    print("ok")
-"""
+""" + _NO_CHILD_LEFT
 
 
 def test_a_child_forked_off_sends_each_result_as_soon_as_it_is_made(tmp_path: Path) -> None:

@@ -141,15 +141,19 @@ class Pending(Generic[R]):
                 return cast(R, result)
         return self._func()
 
+    def cancel(self) -> None:
+        """Give up on the result: the child is stopped, if it still runs."""
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
+
     def __enter__(self) -> Pending[R]:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         """Leaving the block without waiting (on an error): the child is stopped."""
-        if self._child is not None:
-            self._child.stop()
-            self._child = None
+        self.cancel()
 
 
 def fork_call(func: Callable[[], R], fallback: Callable[[], R] | None = None) -> Pending[R]:

@@ -77,6 +77,16 @@ def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> N
     assert site.stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
 
 
+def scenario_a_build_with_nothing_to_do_leaves_no_helper_behind(tmp_path: Path) -> None:
+    # Its look at the site is of no use then: the build stops the helper and reaps it.
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    result = build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    assert result.written == 0 and result.reused == result.pages
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
 def scenario_a_build_given_a_helper_for_another_build_works_its_fingerprint_out(tmp_path: Path) -> None:
     # Were the helper's fingerprint (of a --noindex build) taken as this build's,
     # the --noindex build after it would find "its" site in place and keep it.

@@ -256,7 +256,7 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
             meta["spare"] = staging.spare  # the next build may reuse it, and no other
             if key is not None:
                 done = fingerprint.record(options.out_dir, key, [_as_data(d) for d in warnings],
-                                          {rel: placed.written for rel, placed in files.items()}, record)
+                                          files.written(), record)
                 meta["record"] = done.packed() if done is not None else None
             store.commit()
 
@@ -274,8 +274,8 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
         removed=written.removed,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
-        reused=sum(1 for placed in files.values() if placed.reused),
-        unbuilt=sum(1 for placed in files.values() if placed.unbuilt),
+        reused=files.count(reused=True),
+        unbuilt=files.count(unbuilt=True),
     )
 
 
@@ -420,7 +420,7 @@ def _long_lived() -> Iterator[Callable[[], None]]:
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
                 store: Store | None = None, memo: Memo | None = None, changed: Changed | None = None,
                 reusable: Mapping[str, str] | None = None, progress: Progress = no_progress,
-                sink: output.Sink | None = None) -> dict[str, output.Placed]:
+                sink: output.Sink | None = None) -> output.SiteFiles:
     """Make every file of the site and put it into ``sink`` (by default nowhere);
     return where each went, by site path. Only the pages ``changed`` reaches are
     made again (see :mod:`generator.pages`); the others are kept from the
@@ -458,8 +458,10 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     renderer = render.Renderer(env, site_pages, options.root, sink)
     made = render.render_pages(renderer, plan.make, diagnostics, jobs=options.jobs, memo=memo,
                                progress=lambda done, total: progress("rendering pages", done, total))
-    files = {r.path: r.placed for r in made if r.placed is not None}
-    files.update(sink.keep(plan.keep))
+    files = sink.keep(plan.keep)
+    for r in made:
+        if r.placed is not None:
+            files[r.path] = r.placed
     if later is None:
         with parallel.fork_call(lambda: _placed(*briefing_json(later=False))) as child:
             pages.remember(store, site_pages, keys, plan, made)
@@ -480,7 +482,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         for path, content in search.index_site(sink.path, diagnostics).items():
             files[path] = sink.put(path, content)
     _add_static(options.paths, files, diagnostics, sink)
-    return dict(sorted(files.items()))
+    return files
 
 
 PackedMap = tuple[str, int, bytes, bytes]
@@ -554,7 +556,7 @@ def _base_url(site: Site, options: BuildOptions, diagnostics: Diagnostics) -> st
     return options.base_url.strip()
 
 
-def _add_static(paths: BriefingPaths, files: dict[str, output.Placed], diagnostics: Diagnostics,
+def _add_static(paths: BriefingPaths, files: output.SiteFiles, diagnostics: Diagnostics,
                 sink: output.Sink) -> None:
     """Copy ``content/static/`` verbatim; it may not replace a generated file."""
     base = paths.static

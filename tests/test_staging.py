@@ -10,6 +10,7 @@ leave the previous site exactly as it was, with nothing staged left behind.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import shutil
 import subprocess
@@ -298,6 +299,55 @@ def _reuses_its_spare(root: Path, tmp_path: Path, name: str) -> None:
     _build_equals_cold(root, tmp_path, name)
     assert _identity(site) == kept, "the next build reused the new spare"
     assert _strays(site) == []
+
+
+def test_the_site_manifest_is_the_json_it_claims_to_be_whatever_the_file_names(tmp_path: Path) -> None:
+    """The manifest (``.briefing-site``) is written without a JSON encoder when no
+    name needs escaping: it must be the text ``json.dumps`` makes, both for the
+    generated site and for static files whose names need escaping, and name
+    every file of the site with its digest."""
+    root = write_briefing(tmp_path / "b", {
+        "content/static/plain.txt": "plain",
+        'content/static/quote "and" back\\slash.txt': "escaped",
+        "content/static/caf\u00e9 \u2013 tab\there.txt": "not ascii",
+    })
+    for static in (True, False):
+        if not static:
+            shutil.rmtree(root / "content" / "static")
+        build(BuildOptions(root=root, search=False))
+        site = root / "site"
+        text = (site / output.MARKER).read_text(encoding="utf-8")
+        files = json.loads(text)["files"]
+        assert text == json.dumps({"files": files, "generator": "briefing"}, indent=0, sort_keys=True) + "\n"
+        assert output.manifest(site) == files
+        on_disk = {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                   for p in site.rglob("*") if p.is_file() and p.name != output.MARKER}
+        assert files.keys() == on_disk.keys()
+        # briefing.json is named by its parts' digests (see data.PartMap), every other file by its bytes'.
+        assert {rel: d for rel, d in files.items() if rel != "data/briefing.json"} == \
+            {rel: d for rel, d in on_disk.items() if rel != "data/briefing.json"}
+        assert any(name.startswith("quote") for name in files) is static
+
+
+def test_the_files_of_a_site_keep_pages_in_place_as_digests_and_answer_as_placed(tmp_path: Path) -> None:
+    """:class:`output.SiteFiles` holds the pages kept in place as digests: each
+    still reads as the :class:`Placed` it stands for, a file put over one
+    replaces it, and the counts, digests and write flags cover both."""
+    files = output.SiteFiles({"a.html": "da", "b.html": "db"})
+    files["c.html"] = output.Placed("dc", written=True)
+    files["b.html"] = output.Placed("db2", written=False, reused=True)
+    assert list(files) == ["c.html", "b.html", "a.html"]
+    assert len(files) == 3 and "a.html" in files and "z.html" not in files
+    assert files["a.html"] == output.Placed("da", written=False, reused=True, unbuilt=True)
+    assert files["b.html"] == output.Placed("db2", written=False, reused=True)
+    assert files.digests() == {"a.html": "da", "b.html": "db2", "c.html": "dc"}
+    assert files.written() == {"a.html": False, "b.html": False, "c.html": True}
+    assert (files.count(written=True), files.count(reused=True), files.count(unbuilt=True)) == (1, 2, 1)
+    del files["a.html"]
+    del files["c.html"]
+    assert dict(files) == {"b.html": output.Placed("db2", written=False, reused=True)}
+    with pytest.raises(KeyError):
+        files["a.html"]
 
 
 def test_a_file_put_later_is_written_by_a_thread_as_put_would_write_it(tmp_path: Path) -> None:

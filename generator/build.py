@@ -7,10 +7,10 @@ import dataclasses
 import gc
 import os
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from generator import changes as changes_mod
 from generator import context, fingerprint, output, pages, parallel, prefetch, render
@@ -24,7 +24,7 @@ from generator.model import Site
 from generator.places import builtin_templates
 from generator.reads import Entry
 from generator.store import DamagedState, Store, state_path, state_salt
-from generator.update import TABLES, Changed, Update, last_good, update
+from generator.update import TABLES, Update, last_good, update
 from generator.views import changed_entries, json_changes
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class BuildResult:
 
     out: Path
     pages: int
-    """Its HTML and XML files (see :func:`_is_page`)."""
+    """Its HTML and XML files (see :func:`_pages`)."""
     files: int
     written: int
     kept: int
@@ -162,26 +162,6 @@ def _looks(helper: prefetch.Helper, options: BuildOptions) -> prefetch.Looks | N
     return found if found.describe(options.root, options.out_dir, _fingerprinted(options)) else None
 
 
-class _InPlace(NamedTuple):
-    """The site in place: its manifest, and which of its files are as the last
-    build left them (``fingerprint.intact``)."""
-
-    manifest: dict[str, str]
-    intact: tuple[dict[str, str], dict[str, str]]
-
-
-def _in_place(helper: prefetch.Helper, out: Path, last: fingerprint.Record | None) -> _InPlace:
-    """The site in ``out``, by the stat of each file the helper took while this
-    process read what changed (10,600 of them took 80 ms, on one core while the
-    other was idle), or looked at here if it could not."""
-    found = helper.site()
-    if found is not None and found.out == out:
-        manifest, stats = found.manifest, found.stats
-    else:
-        manifest, stats = output.manifest(out), None
-    return _InPlace(manifest, fingerprint.intact(out, manifest, last, stats=stats))
-
-
 def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float,
            changed: Collection[str] | None, own_out: bool, helper: prefetch.Helper | None) -> BuildResult:
     """:func:`build`, once the output folder is known to be usable."""
@@ -233,17 +213,20 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     where = options.previous if options.previous is not None else options.out_dir
     changes, previous = _changes(site, where, options.drafts, diagnostics)
     meta = store.table("meta")
-    in_place = _in_place(helper, options.out_dir, last) if helper is not None else None
-    manifest = in_place.manifest if in_place is not None else None
+    entries = changed_entries(result.changed, site)
+    # The helper's look at the site (see generator.prefetch): its manifest, then
+    # the stat of each of its files (10,600 of them took 80 ms, on the other core
+    # while this process read what changed).
+    manifest = helper.manifest(options.out_dir) if helper is not None else None
     with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), current=manifest) as staging:
-        if in_place is not None:
-            reusable, record = in_place.intact
-        else:
-            reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out)
+        early = _json_early(site, options, store, entries, staging, last, own_out)
+        stats = helper.stats() if helper is not None and manifest is not None else None
+        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out, stats=stats)
         if last is not None:  # without a record (a lost state), the site's manifest is all there is
             staging.distrust(rel for rel in staging.previous if rel not in reusable)
         files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,
-                            changed=result.changed, reusable=reusable, progress=progress, sink=staging)
+                            entries=entries, reusable=reusable, progress=progress, sink=staging,
+                            briefing_json=early)
         if previous is not None:
             files[changes_mod.PREVIOUS] = staging.put_stream(changes_mod.PREVIOUS, json_pieces(previous))
         one_file = _single_file(site, options, diagnostics, changes) if options.single_file is not None else ""
@@ -267,7 +250,7 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
         single.write_file(options.single_file, one_file.encode("utf-8"))
     return BuildResult(
         out=options.out_dir,
-        pages=sum(1 for p in files if _is_page(p)),
+        pages=_pages(files),
         files=len(files),
         written=written.written,
         kept=written.kept,
@@ -306,16 +289,16 @@ def _reused(options: BuildOptions, known: fingerprint.Recalled, started: float) 
     """The result of a build whose inputs are those of the site already in place:
     nothing is read, rendered or written (its warnings are repeated)."""
     files = [rel for rel in known.files if rel != output.MARKER]
-    pages = sum(1 for rel in files if _is_page(rel))
+    pages = _pages(files)
     return BuildResult(out=options.out_dir, pages=pages, files=len(files), written=0, kept=len(files), removed=0,
                        seconds=time.perf_counter() - started, warnings=tuple(_from_data(w) for w in known.warnings),
                        reused=pages)
 
 
-def _is_page(rel: str) -> bool:
-    """Whether a site file counts as a page: HTML or XML outside ``assets/``, the
-    feed and the sitemap included, as the pages reused are."""
-    return rel.endswith((".html", ".xml")) and not rel.startswith("assets/")
+def _pages(files: Iterable[str]) -> int:
+    """How many of the site ``files`` are pages: HTML or XML outside ``assets/``,
+    the feed and the sitemap included, as the pages reused are."""
+    return sum(1 for rel in files if rel.endswith((".html", ".xml")) and not rel.startswith("assets/"))
 
 
 def _as_data(d: Diagnostic) -> dict[str, object]:
@@ -418,15 +401,17 @@ def _long_lived() -> Iterator[Callable[[], None]]:
 
 
 def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, changes: Changes | None = None,
-                store: Store | None = None, memo: Memo | None = None, changed: Changed | None = None,
+                store: Store | None = None, memo: Memo | None = None, entries: set[Entry] | None = None,
                 reusable: Mapping[str, str] | None = None, progress: Progress = no_progress,
-                sink: output.Sink | None = None) -> output.SiteFiles:
+                sink: output.Sink | None = None, briefing_json: JsonLater | None = None) -> output.SiteFiles:
     """Make every file of the site and put it into ``sink`` (by default nowhere);
-    return where each went, by site path. Only the pages ``changed`` reaches are
-    made again (see :mod:`generator.pages`); the others are kept from the
-    current site (``reusable``: its intact files, path -> digest), and ``store``
-    learns what each page was made from. ``changes`` adds the "What's new" page;
-    ``options.report`` the health report."""
+    return where each went, by site path. Only the pages that read the view
+    ``entries`` that changed (None: everything, a cold build) are made again
+    (see :mod:`generator.pages`); the others are kept from the current site
+    (``reusable``: its intact files, path -> digest), and ``store`` learns what
+    each page was made from. ``changes`` adds the "What's new" page;
+    ``options.report`` the health report. ``briefing_json``: that file, being
+    written already (see :func:`_json_early`)."""
     store = store if store is not None else Store.in_memory()
     memo = memo if memo is not None else Memo()
     sink = sink if sink is not None else output.Discard()
@@ -441,20 +426,25 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     site_pages = context.SitePages(site, base_url=base_url, noindex=options.noindex, changes=changes, report=report,
                                    memo=memo)
     keys = render.template_keys(env, memo, store.table("meta"))
-    entries = changed_entries(changed, site) if changed is not None else None
     plan = pages.plan(site_pages, entries, store, keys, reusable or {})
     meta = store.table("meta")
 
-    def briefing_json(later: bool) -> tuple[output.Later, PackedMap | None]:
+    def made_json(later: bool) -> JsonLater:
         return _briefing_json(site, options, store, entries, reusable or {}, sink, later=later)
 
     # briefing.json is made from the site alone. A small build has a thread write
     # it (mostly copied from the current one) while the pages are rendered; one
     # that renders on forked workers, which a running thread makes unsafe, has a
     # forked child make it while the pages' reads are recorded (3 s each at
-    # 10,000 articles).
+    # 10,000 articles). One being written already is finished before any fork.
     forks = render.forks(plan.make, options.jobs)
-    later, json_map = (None, None) if forks else briefing_json(later=True)
+    later: output.Later | None
+    if briefing_json is not None:
+        later, json_map = briefing_json
+        if forks:
+            later.wait()
+    else:
+        later, json_map = (None, None) if forks else made_json(later=True)
     renderer = render.Renderer(env, site_pages, options.root, sink)
     made = render.render_pages(renderer, plan.make, diagnostics, jobs=options.jobs, memo=memo,
                                progress=lambda done, total: progress("rendering pages", done, total))
@@ -463,7 +453,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         if r.placed is not None:
             files[r.path] = r.placed
     if later is None:
-        with parallel.fork_call(lambda: _placed(*briefing_json(later=False))) as child:
+        with parallel.fork_call(lambda: _placed(*made_json(later=False))) as child:
             pages.remember(store, site_pages, keys, plan, made)
             store.write_ahead(pages.TABLES)  # a cold build's: written while it goes on
             files["data/briefing.json"], json_map = child.wait()
@@ -488,9 +478,33 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
 PackedMap = tuple[str, int, bytes, bytes]
 """Where the parts of ``briefing.json`` are, as the state keeps it (``PartMap.packed``)."""
 
+JsonLater = tuple[output.Later, PackedMap | None]
+"""``briefing.json`` being written (see ``Staging.put_parts_later``), and where its parts are."""
+
+_EARLY_JSON_PARTS = 1_000
+"""The most changed parts of ``briefing.json`` that :func:`_json_early` makes in
+the build's own thread; more are made by a forked child, if the pages are."""
+
 
 def _placed(later: output.Later, json_map: PackedMap | None) -> tuple[output.Placed, PackedMap | None]:
     return later.wait(), json_map
+
+
+def _json_early(site: Site, options: BuildOptions, store: Store, entries: set[Entry] | None,
+                staging: output.Staging, last: fingerprint.Record | None, own_out: bool) -> JsonLater | None:
+    """``briefing.json`` started at once, written by a thread while the build
+    waits for the stat of each of the site's files and plans and renders its
+    pages: when this is an edit that changed a few of its parts, and the current
+    file is the one the state describes (one stat tells). None otherwise:
+    :func:`render_site` then makes it once it knows whether the pages are
+    rendered on forked workers."""
+    path = "data/briefing.json"
+    if entries is None or len(json_changes(entries)) > _EARLY_JSON_PARTS:
+        return None
+    digest = staging.previous.get(path)
+    if digest is None or not fingerprint.intact(options.out_dir, {path: digest}, last, trusted=own_out)[0]:
+        return None
+    return _briefing_json(site, options, store, entries, {path: digest}, staging, later=True)
 
 
 def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set[Entry] | None,

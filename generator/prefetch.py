@@ -12,10 +12,12 @@ it runs (same folders, same options); else, or when there is no helper (no
 ``fork``, it failed), it works the fingerprint out itself. Either way the build
 is the same: only when the work is done changes.
 
-The helper then takes the stat of each file of the site in place (10,600 of
-them: 80 ms), which the build needs only once it has read what changed: the
-build meanwhile loads what the last build left and reads the edit, and the
-second core would be idle otherwise.
+The helper then reads the manifest of the site in place and takes the stat of
+each of its files (10,600 of them: 80 ms), which the build needs only once it
+has read what changed: the build meanwhile loads what the last build left and
+reads the edit, and the second core would be idle otherwise. The manifest is
+sent first, so the build can start writing ``briefing.json`` (a thread copying
+most of its 62 MB) while the stats are still being taken.
 """
 
 from __future__ import annotations
@@ -48,19 +50,10 @@ class Looks(NamedTuple):
         return (root, out, options) == (self.root, self.out, self.options)
 
 
-class Site(NamedTuple):
-    """The site in ``out`` as the helper found it: its manifest (see
-    ``output.manifest``), and the size and mtime of its files (see
-    ``fingerprint.site_stats``)."""
-
-    out: Path
-    manifest: dict[str, str]
-    stats: dict[str, str]
-
-
 class Helper:
-    """A helper started by :func:`start`: :meth:`looks` and :meth:`site` wait
-    for what it sends, in that order. :meth:`close` stops it if it still runs."""
+    """A helper started by :func:`start`: :meth:`looks`, :meth:`manifest` and
+    :meth:`stats` wait for what it sends, in that order. :meth:`close` stops it
+    if it still runs."""
 
     def __init__(self, pending: list[Pending[tuple[Any, ...] | None]], root: Path, out: Path,
                  options: dict[str, object]) -> None:
@@ -76,14 +69,23 @@ class Helper:
             self._looks = _unpacked(self._pending[0].wait(), self._root, self._out, self._options)
         return self._looks
 
-    def site(self) -> Site | None:
-        """The site as the helper found it, once it has sent the looks; None
-        when it failed (the build then looks itself). Only once."""
-        found = self._pending[1].wait()
-        if not (isinstance(found, tuple) and len(found) == 2 and found[0] == _TAG and found[1] is not None):
-            return None
-        manifest, stats = found[1]
-        return Site(self._out, manifest, stats)
+    def manifest(self, out: Path) -> dict[str, str] | None:
+        """The manifest of the site in ``out`` (see ``output.manifest``), read once
+        the looks were sent; None when the helper failed or looked at another
+        folder (the build then reads it itself). Only once."""
+        return self._sent(1) if out == self._out else None
+
+    def stats(self) -> dict[str, str] | None:
+        """The size and mtime of each file of that manifest that is there (see
+        ``fingerprint.site_stats``), sent after it; None when the helper failed.
+        Only once, after :meth:`manifest` gave one."""
+        return self._sent(2)
+
+    def _sent(self, at: int) -> dict[str, str] | None:
+        found = self._pending[at].wait()
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == _TAG and isinstance(found[1], dict):
+            return found[1]
+        return None
 
     def close(self) -> None:
         for pending in self._pending:
@@ -98,14 +100,16 @@ def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
     stay held in the helper, forever."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    pending = fork_each(lambda: _look(root, out, options), [lambda: None, lambda: None])
+    pending = fork_each(lambda: _look(root, out, options), [lambda: None, lambda: None, lambda: None])
     return Helper(pending, root, out, options)
 
 
 def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[Any, ...]]:
     """The fingerprint against the hashes the last build remembered, as plain
-    data; then the site in ``out`` (see :class:`Site`), which the build needs
-    only once it has read what changed."""
+    data; then the manifest of the site in ``out``, and the stat of each of its
+    files, which the build needs only once it has read what changed (the
+    manifest first: with it the build starts writing ``briefing.json`` while
+    the stats are taken)."""
     from generator import fingerprint
     from generator.memo import user_cache
     from generator.places import builtin_templates
@@ -124,7 +128,8 @@ def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[A
     from generator import output  # only now: the fingerprint is what the build waits for
 
     manifest = output.manifest(out)
-    yield _TAG, (manifest, fingerprint.site_stats(out, manifest))
+    yield _TAG, manifest
+    yield _TAG, fingerprint.site_stats(out, manifest)
 
 
 def _unpacked(found: object, root: Path, out: Path, options: dict[str, object]) -> Looks | None:

@@ -59,22 +59,23 @@ def scenario_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path) -> None:
 
 
 def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> None:
-    # Sent after the fingerprint: the site's manifest, and the stat of each of its files.
+    # Sent after the fingerprint: the site's manifest, then the stat of each of its files.
     root = write_briefing(tmp_path / "b")
     out = root / "site"
     helper = _helped(root, out)
     assert helper.looks() is not None
-    assert helper.site() == prefetch.Site(out, {}, {}), "no site yet"
+    assert helper.manifest(tmp_path / "elsewhere") is None, "a look at another folder is not this one's"
+    assert (helper.manifest(out), helper.stats()) == ({}, {}), "no site yet"
     build(BuildOptions(root=root, search=False))
     (out / "index.html").write_text("edited by hand", encoding="utf-8")
     (out / "feed.xml").unlink()
     helper = _helped(root, out)
     assert helper.looks() is not None
-    site = helper.site()
     manifest = output.manifest(out)
-    assert site is not None and site.out == out and site.manifest == manifest and "feed.xml" in manifest
-    assert site.stats == fingerprint.site_stats(out, manifest) and "feed.xml" not in site.stats
-    assert site.stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
+    assert helper.manifest(out) == manifest and "feed.xml" in manifest
+    stats = helper.stats()
+    assert stats is not None and stats == fingerprint.site_stats(out, manifest) and "feed.xml" not in stats
+    assert stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
 
 
 def scenario_a_build_with_nothing_to_do_leaves_no_helper_behind(tmp_path: Path) -> None:

@@ -103,6 +103,41 @@ def test_a_template_error_on_the_workers_leaves_the_site_and_no_staged_files(lar
     assert _strays(out) == []
 
 
+def test_an_edit_rendered_on_the_workers_finishes_the_briefing_json_it_started_first(
+        large: Path, tmp_path: Path) -> None:
+    """An edit starts writing ``briefing.json`` (a thread copying most of it)
+    before it knows how many pages it makes. When a template edit makes it
+    render on forked workers, the file is finished before they fork: the site
+    equals a cold build's; and a failing template leaves the site as it was,
+    nothing staged behind."""
+    root = tmp_path / "b"
+    for kind in ("content", "seeds"):
+        shutil.copytree(large / kind, root / kind)
+    out = root / "site"
+    build(BuildOptions(root=root, search=False, jobs=2))
+    source = (places.builtin_templates() / "source.html").read_text(encoding="utf-8")
+    title = "<h1>{{ source.title }}</h1>"
+    assert title in source
+    article = root / "seeds/s1.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "\nA paragraph added since.\n", encoding="utf-8")
+    write_briefing(root, {"templates/source.html": source.replace(title, "<h1>Edited: {{ source.title }}</h1>")})
+    result = build(BuildOptions(root=root, search=False, jobs=2))
+    assert result.written > render.PARALLEL_MIN_PAGES, "the source pages were rendered again, on the workers"
+    build(BuildOptions(root=root, out=tmp_path / "cold", search=False, jobs=2))
+    assert tree_hash(out) == tree_hash(tmp_path / "cold")
+    assert "A paragraph added since." in (out / "data/briefing.json").read_text(encoding="utf-8")
+
+    before = tree_hash(out)
+    article.write_text(article.read_text(encoding="utf-8") + "\nAnother one.\n", encoding="utf-8")
+    write_briefing(root, {"templates/source.html": source.replace(
+        title, "<h1>{{ source.title }}{% if source.title == 'Source 300' %}{{ no_such_name }}{% endif %}</h1>")})
+    with pytest.raises(ContentError):
+        build(BuildOptions(root=root, search=False, jobs=2))
+    time.sleep(0.2)  # a thread or worker still writing would show here
+    assert tree_hash(out) == before
+    assert _strays(out) == []
+
+
 def test_a_build_leaves_the_cycle_collector_as_it_found_it(large: Path, tmp_path: Path) -> None:
     # The build pauses the collector while it makes the site and freezes what it
     # made; the live preview builds again and again in one process, so both must

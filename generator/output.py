@@ -50,8 +50,9 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from generator.errors import OutputError
+from generator.fingerprint import MARKER as MARKER  # re-exported: the site's manifest file
+from generator.fingerprint import manifest as manifest
 
-MARKER = ".briefing-site"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _RELATIVE = {os.mkdir, os.open, os.link} <= os.supports_dir_fd
@@ -724,21 +725,6 @@ def _marker_text(digests: Mapping[str, str]) -> str:
 
 _PLAIN = re.compile(r'[ !#-\[\]-~]*')
 """Text that JSON writes as it is between quotes: printable ASCII but ``"`` and ``\\``."""
-
-
-def manifest(out: Path) -> dict[str, str]:
-    """The current site's manifest: the SHA-256 of each of its files by site path
-    (empty when there is none or it cannot be read)."""
-    try:
-        data = json.loads((out / MARKER).read_text(encoding="utf-8"))
-        files = data.get("files", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    if not isinstance(files, dict):
-        return {}
-    # Keys of a JSON object are strings; a value of another type (a hand-edited
-    # marker) is made one, which no digest equals.
-    return files if set(map(type, files.values())) <= {str} else {k: str(v) for k, v in files.items()}
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -70,7 +70,7 @@ class Helper:
         return self._looks
 
     def manifest(self, out: Path) -> dict[str, str] | None:
-        """The manifest of the site in ``out`` (see ``output.manifest``), read once
+        """The manifest of the site in ``out`` (see ``fingerprint.manifest``), read once
         the looks were sent; None when the helper failed or looked at another
         folder (the build then reads it itself). Only once."""
         return self._sent(1) if out == self._out else None
@@ -125,9 +125,7 @@ def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[A
     yield _TAG, None if found is None else (
         found.key, _SEP.join(found.files), "".join(found.shas),
         found.table.packed() if found.table is not None else None, found.looked_at)
-    from generator import output  # only now: the fingerprint is what the build waits for
-
-    manifest = output.manifest(out)
+    manifest = fingerprint.manifest(out)
     yield _TAG, manifest
     yield _TAG, fingerprint.site_stats(out, manifest)
 

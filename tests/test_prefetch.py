@@ -150,15 +150,19 @@ def scenario_a_helped_build_makes_a_page_edited_in_the_site_again(tmp_path: Path
     assert tree_hash(root / "site") == tree_hash(cold)
 
 
-def test_the_helper_is_forked_before_the_heavy_modules_are_imported() -> None:
+def test_the_helper_is_forked_before_the_heavy_modules_are_imported(tmp_path: Path) -> None:
     # What the command imports before the fork delays the helper; the model's
-    # dataclasses, jinja2 and the rest come after it.
-    code = ("import sys; import generator.cli, generator.fingerprint, generator.prefetch; "
-            "print(sorted(m for m in ('dataclasses', 'inspect', 'jinja2', 'generator.errors', 'generator.model')"
-            " if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
-                          check=False)
-    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+    # dataclasses, jinja2 and the rest come after it. Nor does the helper import
+    # them for its own work: its looks at the inputs and at the site.
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    heavy = "('dataclasses', 'inspect', 'jinja2', 'generator.errors', 'generator.model', 'generator.output')"
+    for work in ("pass", f"list(generator.prefetch._look(Path({str(root)!r}), Path({str(root / 'site')!r}), {OPTIONS!r}))"):
+        code = ("import sys; from pathlib import Path; import generator.cli, generator.fingerprint, "
+                f"generator.prefetch; {work}; print(sorted(m for m in {heavy} if m in sys.modules))")
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                              check=False, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+        assert done.returncode == 0 and done.stdout.strip() == "[]", work + done.stdout + done.stderr
 
 
 SCENARIOS = sorted(name for name in dir() if name.startswith("scenario_"))

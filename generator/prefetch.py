@@ -22,9 +22,10 @@ most of its 62 MB) while the stats are still being taken.
 
 from __future__ import annotations
 
+import mmap
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -56,10 +57,12 @@ class Helper:
     if it still runs."""
 
     def __init__(self, pending: list[Pending[tuple[Any, ...] | None]], root: Path, out: Path,
-                 options: dict[str, object]) -> None:
+                 options: dict[str, object], meeting: _Meeting) -> None:
         self._pending = pending
         self._root, self._out, self._options = root, out, options
+        self._meeting = meeting
         self._looks: Looks | None = None
+        self._manifest: dict[str, str] | None = None
         self._done = False
 
     def looks(self) -> Looks | None:
@@ -73,13 +76,24 @@ class Helper:
         """The manifest of the site in ``out`` (see ``fingerprint.manifest``), read once
         the looks were sent; None when the helper failed or looked at another
         folder (the build then reads it itself). Only once."""
-        return self._sent(1) if out == self._out else None
+        if out != self._out:
+            return None
+        self._manifest = self._sent(1)
+        return self._manifest
 
     def stats(self) -> dict[str, str] | None:
         """The size and mtime of each file of that manifest that is there (see
-        ``fingerprint.site_stats``), sent after it; None when the helper failed.
-        Only once, after :meth:`manifest` gave one."""
-        return self._sent(2)
+        ``fingerprint.site_stats``); None when the helper failed. The helper
+        takes them from the front of the manifest and this process from its
+        end, until they meet (see :class:`_Meeting`): it would be waiting
+        otherwise. Only once, after :meth:`manifest` gave one."""
+        if self._manifest is None:
+            return None
+        from generator import fingerprint
+
+        mine = self._meeting.from_back(lambda files: fingerprint.site_stats(self._out, files), list(self._manifest))
+        theirs = self._sent(2)
+        return None if theirs is None else {**theirs, **mine}
 
     def _sent(self, at: int) -> dict[str, str] | None:
         found = self._pending[at].wait()
@@ -100,11 +114,49 @@ def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
     stay held in the helper, forever."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    pending = fork_each(lambda: _look(root, out, options), [lambda: None, lambda: None, lambda: None])
-    return Helper(pending, root, out, options)
+    meeting = _Meeting()
+    pending = fork_each(lambda: _look(root, out, options, meeting), [lambda: None, lambda: None, lambda: None])
+    return Helper(pending, root, out, options, meeting)
 
 
-def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[Any, ...]]:
+class _Meeting:
+    """Where the helper and the build meet on the list of the site's files:
+    two numbers in memory they share (mapped before the fork). The helper takes
+    the files' stats chunk by chunk from the front, the build from the back, each
+    writing how far it got and stopping where the other has been. A chunk may
+    be taken by both (each writes only once it is done), none by neither; and
+    a file left out would only be taken as changed (rendered and written again),
+    never as intact."""
+
+    def __init__(self) -> None:
+        self._map = mmap.mmap(-1, 16)
+        self._at = memoryview(self._map).cast("q")
+        self._at[0], self._at[1] = 0, _FAR  # the front's end, the back's start
+
+    def from_front(self, stats: Callable[[list[str]], dict[str, str]], files: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        done = 0
+        while done < min(self._at[1], len(files)):
+            found.update(stats(files[done:done + _CHUNK]))
+            done += _CHUNK
+            self._at[0] = done
+        return found
+
+    def from_back(self, stats: Callable[[list[str]], dict[str, str]], files: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        start = len(files)
+        while start > self._at[0]:
+            found.update(stats(files[max(start - _CHUNK, 0):start]))
+            start = max(start - _CHUNK, 0)
+            self._at[1] = start
+        return found
+
+
+_CHUNK = 256
+_FAR = 1 << 62
+
+
+def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) -> Iterator[tuple[Any, ...]]:
     """The fingerprint against the hashes the last build remembered, as plain
     data; then the manifest of the site in ``out``, and the stat of each of its
     files, which the build needs only once it has read what changed (the
@@ -127,7 +179,7 @@ def _look(root: Path, out: Path, options: dict[str, object]) -> Iterator[tuple[A
         found.table.packed() if found.table is not None else None, found.looked_at)
     manifest = fingerprint.manifest(out)
     yield _TAG, manifest
-    yield _TAG, fingerprint.site_stats(out, manifest)
+    yield _TAG, meeting.from_front(lambda files: fingerprint.site_stats(out, files), list(manifest))
 
 
 def _unpacked(found: object, root: Path, out: Path, options: dict[str, object]) -> Looks | None:

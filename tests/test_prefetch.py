@@ -15,11 +15,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from generator import fingerprint, memo, output, places, prefetch
+from generator import fingerprint, memo, output, parallel, places, prefetch
 from generator.build import BuildOptions, build
 from generator.store import Store, state_path, state_salt
 from tests.helpers import REPO, tree_hash, write_briefing
@@ -76,6 +78,28 @@ def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> N
     stats = helper.stats()
     assert stats is not None and stats == fingerprint.site_stats(out, manifest) and "feed.xml" not in stats
     assert stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
+
+
+def scenario_the_helper_and_the_build_meet_on_the_sites_files(tmp_path: Path) -> None:
+    # The helper takes the stats from the front, the build from the back, until
+    # they meet: between them, every file, and the faster side takes most.
+    files = [f"f{i}" for i in range(3000)]
+
+    def taker(side: str, slow: bool) -> Callable[[list[str]], dict[str, str]]:
+        def take(chunk: list[str]) -> dict[str, str]:
+            if slow:
+                time.sleep(0.005)
+            return dict.fromkeys(chunk, side)
+        return take
+
+    for slow in ("front", "back"):
+        meeting = prefetch._Meeting()
+        front = taker("front", slow == "front")
+        [helper] = parallel.fork_each(lambda m=meeting, f=front: iter([m.from_front(f, files)]), [lambda: None])
+        back = meeting.from_back(taker("back", slow == "back"), files)
+        theirs = helper.wait()
+        assert theirs is not None and theirs.keys() | back.keys() == set(files), slow
+        assert len(back if slow == "front" else theirs) > len(files) / 2, slow
 
 
 def scenario_a_build_with_nothing_to_do_leaves_no_helper_behind(tmp_path: Path) -> None:
@@ -157,7 +181,7 @@ def test_the_helper_is_forked_before_the_heavy_modules_are_imported(tmp_path: Pa
     root = write_briefing(tmp_path / "b")
     build(BuildOptions(root=root, search=False))
     heavy = "('dataclasses', 'inspect', 'jinja2', 'generator.errors', 'generator.model', 'generator.output')"
-    for work in ("pass", f"list(generator.prefetch._look(Path({str(root)!r}), Path({str(root / 'site')!r}), {OPTIONS!r}))"):
+    for work in ("pass", f"list(generator.prefetch._look(Path({str(root)!r}), Path({str(root / 'site')!r}), {OPTIONS!r}, generator.prefetch._Meeting()))"):
         code = ("import sys; from pathlib import Path; import generator.cli, generator.fingerprint, "
                 f"generator.prefetch; {work}; print(sorted(m for m in {heavy} if m in sys.modules))")
         done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,

@@ -473,13 +473,20 @@ def intact(out: Path, written: Mapping[str, str], known: Record | None, trusted:
 def site_stats(out: Path, files: Iterable[str]) -> dict[str, str]:
     """The size and mtime (``"size mtime_ns"``) of each of the site ``files`` in
     ``out`` that can be looked at, as a :class:`Record` has them."""
+    files = list(files)
+    return {rel: entry for rel, entry in zip(files, stat_entries(out, files), strict=True) if entry}
+
+
+def stat_entries(out: Path, files: Iterable[str]) -> list[str]:
+    """:func:`site_stats` as a list, in the order of ``files``: ``""`` for a file
+    that cannot be looked at."""
     base = os.fspath(out)
-    found: dict[str, str] = {}
+    found: list[str] = []
     for rel in files:
         try:
-            found[rel] = _stat(f"{base}/{rel}")
+            found.append(_stat(f"{base}/{rel}"))
         except OSError:
-            continue
+            found.append("")
     return found
 
 

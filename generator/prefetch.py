@@ -91,9 +91,15 @@ class Helper:
             return None
         from generator import fingerprint
 
-        mine = self._meeting.from_back(lambda files: fingerprint.site_stats(self._out, files), list(self._manifest))
-        theirs = self._sent(2)
-        return None if theirs is None else {**theirs, **mine}
+        files = list(self._manifest)
+        start, mine = self._meeting.from_back(lambda chunk: fingerprint.stat_entries(self._out, chunk), files)
+        sent = self._pending[2].wait()
+        if not (isinstance(sent, tuple) and len(sent) == 2 and sent[0] == _TAG and isinstance(sent[1], str)):
+            return None
+        # The helper's entries, in the manifest's order from its front: one string.
+        entries = dict(zip(files, sent[1].split(_SEP) if sent[1] else [], strict=False))
+        entries.update(zip(files[start:], mine, strict=True))
+        return {rel: entry for rel, entry in entries.items() if entry}
 
     def _sent(self, at: int) -> dict[str, str] | None:
         found = self._pending[at].wait()
@@ -133,23 +139,26 @@ class _Meeting:
         self._at = memoryview(self._map).cast("q")
         self._at[0], self._at[1] = 0, _FAR  # the front's end, the back's start
 
-    def from_front(self, stats: Callable[[list[str]], dict[str, str]], files: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        done = 0
-        while done < min(self._at[1], len(files)):
-            found.update(stats(files[done:done + _CHUNK]))
-            done += _CHUNK
-            self._at[0] = done
+    def from_front(self, take: Callable[[list[str]], list[str]], files: list[str]) -> list[str]:
+        """``take`` of the first files (see ``fingerprint.stat_entries``), chunk
+        by chunk until where the other side has been."""
+        found: list[str] = []
+        while len(found) < min(self._at[1], len(files)):
+            found += take(files[len(found):len(found) + _CHUNK])
+            self._at[0] = len(found)
         return found
 
-    def from_back(self, stats: Callable[[list[str]], dict[str, str]], files: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def from_back(self, take: Callable[[list[str]], list[str]], files: list[str]) -> tuple[int, list[str]]:
+        """``take`` of the last files, chunk by chunk until where the other side
+        has been: where they start, and what it gave."""
+        found: list[str] = []
         start = len(files)
         while start > self._at[0]:
-            found.update(stats(files[max(start - _CHUNK, 0):start]))
-            start = max(start - _CHUNK, 0)
+            begin = max(start - _CHUNK, 0)
+            found[:0] = take(files[begin:start])
+            start = begin
             self._at[1] = start
-        return found
+        return start, found
 
 
 _CHUNK = 256
@@ -179,7 +188,8 @@ def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) 
         found.table.packed() if found.table is not None else None, found.looked_at)
     manifest = fingerprint.manifest(out)
     yield _TAG, manifest
-    yield _TAG, meeting.from_front(lambda files: fingerprint.site_stats(out, files), list(manifest))
+    # One string, not a list of 10,000: the build has the paths (the manifest).
+    yield _TAG, _SEP.join(meeting.from_front(lambda files: fingerprint.stat_entries(out, files), list(manifest)))
 
 
 def _unpacked(found: object, root: Path, out: Path, options: dict[str, object]) -> Looks | None:

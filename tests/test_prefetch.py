@@ -85,20 +85,22 @@ def scenario_the_helper_and_the_build_meet_on_the_sites_files(tmp_path: Path) ->
     # they meet: between them, every file, and the faster side takes most.
     files = [f"f{i}" for i in range(3000)]
 
-    def taker(side: str, slow: bool) -> Callable[[list[str]], dict[str, str]]:
-        def take(chunk: list[str]) -> dict[str, str]:
+    def taker(side: str, slow: bool) -> Callable[[list[str]], list[str]]:
+        def take(chunk: list[str]) -> list[str]:
             if slow:
                 time.sleep(0.005)
-            return dict.fromkeys(chunk, side)
+            return [f"{side} {rel}" for rel in chunk]
         return take
 
     for slow in ("front", "back"):
         meeting = prefetch._Meeting()
         front = taker("front", slow == "front")
         [helper] = parallel.fork_each(lambda m=meeting, f=front: iter([m.from_front(f, files)]), [lambda: None])
-        back = meeting.from_back(taker("back", slow == "back"), files)
+        start, back = meeting.from_back(taker("back", slow == "back"), files)
         theirs = helper.wait()
-        assert theirs is not None and theirs.keys() | back.keys() == set(files), slow
+        assert theirs is not None and len(theirs) >= start, f"{slow}: no file left out"
+        assert theirs == [f"front {rel}" for rel in files[:len(theirs)]], slow
+        assert back == [f"back {rel}" for rel in files[start:]], slow
         assert len(back if slow == "front" else theirs) > len(files) / 2, slow
 
 

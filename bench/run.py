@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark `briefing build` on synthetic briefings, optionally beside Hugo and Pelican.
 
-    python bench/run.py --articles 1000 10000 [--runs 3] [--peers] [--work /tmp/briefing-bench]
+    python bench/run.py --articles 1000 10000 [--runs 3] [--edits 5] [--peers] [--work /tmp/briefing-bench]
 
 For each size it generates a corpus with ../shared/bench/make_corpus.py (the same
 articles as a briefing, a Hugo site and a Pelican site), then times `briefing build`:
@@ -10,10 +10,12 @@ articles as a briefing, a Hugo site and a Pelican site), then times `briefing bu
   no-change  the same build again over that output
   one-edit   after appending a paragraph to one article (the first edit after the
              cold build)
-  next-edit  the same again: an editor's edit loop
+  next-edit  the same again, --edits times after each one-edit: an editor's edit
+             loop (the median of runs x edits builds: an edit takes under a
+             second, and three of them do not settle its figure on a shared machine)
   serve-edit the live preview's build after an edit, timed around the builder of a
              real `briefing serve` server (its file watcher, its build state in
-             memory): the median of --runs edits in one process
+             memory): the median of runs x edits edits in one process
 
 Each case runs --runs times. The table shows the median wall time and the peak RSS of
 the build process. With --peers it runs ../shared/bench/peers.sh on the same corpus in
@@ -117,7 +119,8 @@ def install(work: Path) -> Path:
     return python
 
 
-def bench_size(n: int, work: Path, runs: int, python: Path, extra: list[str]) -> dict[str, tuple[float, float]]:
+def bench_size(n: int, work: Path, runs: int, edits: int, python: Path, extra: list[str]
+               ) -> dict[str, tuple[float, float]]:
     corpus = work / f"corpus-{n}"
     if not (corpus / "briefing" / "content" / "briefing.yaml").is_file():
         print(f"# generating {n} articles into {corpus}", flush=True)
@@ -138,10 +141,12 @@ def bench_size(n: int, work: Path, runs: int, python: Path, extra: list[str]) ->
         results["no-change"].append(measure(cmd, work / f"nochange-{n}-{i}.log"))
         edit(src / "seeds" / "art-00001.txt")
         results["one-edit"].append(measure(cmd, work / f"edit-{n}-{i}.log"))
-        edit(src / "seeds" / "art-00001.txt")
-        results["next-edit"].append(measure(cmd, work / f"next-edit-{n}-{i}.log"))
+        for j in range(edits):
+            edit(src / "seeds" / "art-00001.txt")
+            results["next-edit"].append(measure(cmd, work / f"next-edit-{n}-{i}-{j}.log"))
     table = {case: (statistics.median(w for w, _ in xs), max(r for _, r in xs)) for case, xs in results.items()}
-    preview = subprocess.run([str(python), "-c", PREVIEW, str(src), str(work / f"preview-{n}"), str(runs), EDIT],
+    preview = subprocess.run([str(python), "-c", PREVIEW, str(src), str(work / f"preview-{n}"), str(runs * edits),
+                              EDIT],
                              capture_output=True, text=True, check=True,
                              env={**os.environ, "XDG_CACHE_HOME": str(cache)})
     table["serve-edit"] = (float(preview.stdout.split()[-1]), 0.0)
@@ -167,7 +172,8 @@ def peers(n: int, work: Path) -> dict[str, tuple[float, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--articles", type=int, nargs="+", default=[1000])
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=3, help="cold builds per size (each followed by the other cases)")
+    ap.add_argument("--edits", type=int, default=5, help="next edits after each cold build's first edit")
     ap.add_argument("--peers", action="store_true", help="also time Hugo and Pelican with peers.sh")
     ap.add_argument("--no-search", action="store_true", help="build without the search index, as Hugo does")
     ap.add_argument("--work", type=Path, default=Path("/tmp/briefing-bench"))
@@ -177,11 +183,12 @@ def main() -> None:
     extra = ["--no-search"] if args.no_search else []
     version = subprocess.run([str(python.parent / "briefing"), "--version"], capture_output=True, text=True)
     print(f"# {version.stdout.strip()}; Python {sys.version.split()[0]}; {os.cpu_count()} cores;"
-          f" median of {args.runs} runs; {time.strftime('%Y-%m-%d %H:%M')}")
+          f" median of {args.runs} runs ({args.runs * max(args.edits, 1)} next edits);"
+          f" {time.strftime('%Y-%m-%d %H:%M')}")
     rows = []
     for n in args.articles:
         probe = speed_probe(python)
-        ours = bench_size(n, args.work, args.runs, python, extra)
+        ours = bench_size(n, args.work, args.runs, max(args.edits, 1), python, extra)
         theirs = peers(n, args.work) if args.peers else {}
         rows.append((n, ours, theirs, probe, speed_probe(python)))
     print(f"\n{'articles':>8} {'case':<10} {'briefing s':>10} {'RSS MiB':>8} {'Hugo s':>7} {'ratio':>6}"

@@ -172,7 +172,6 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
         if helper is not None:
             # While the helper still works out the fingerprint: what any update starts from.
             start = last_good(store, drafts=options.drafts)
-            helper.while_waiting(options.out_dir)
             looks = _looks(helper, options)
         found = looks.inputs if looks is not None else \
             _fingerprint(options, fingerprint.Known.unpacked(meta.get("inputs")), changed)

@@ -63,24 +63,7 @@ class Helper:
         self._meeting = meeting
         self._looks: Looks | None = None
         self._manifest: dict[str, str] | None = None
-        self._early: tuple[dict[str, str], int, list[str]] | None = None
-        """The manifest this process read while waiting for the looks, and its
-        stats from the back (see :meth:`while_waiting`): where they start, the stats."""
         self._done = False
-
-    def while_waiting(self, out: Path) -> None:
-        """Before :meth:`looks`, while the helper still works them out: read the
-        manifest of the site in ``out`` and take its files' stats from the back
-        until the helper has sent its looks (this process would be waiting for
-        them otherwise); :meth:`stats` goes on from there."""
-        if out != self._out or self._meeting.looks_sent:
-            return
-        from generator import fingerprint
-
-        manifest = fingerprint.manifest(out)
-        start, found = self._meeting.from_back(lambda chunk: fingerprint.stat_entries(out, chunk), list(manifest),
-                                               stop=lambda: self._meeting.looks_sent)
-        self._early = (manifest, start, found)
 
     def looks(self) -> Looks | None:
         """The helper's looks; None when it failed (the build then looks itself)."""
@@ -109,13 +92,7 @@ class Helper:
         from generator import fingerprint
 
         files = list(self._manifest)
-        start, found = len(files), []
-        if self._early is not None:
-            early, early_start, early_found = self._early
-            if early == self._manifest and list(early) == files:  # the same files, in the same order
-                start, found = early_start, early_found
-        start, mine = self._meeting.from_back(lambda chunk: fingerprint.stat_entries(self._out, chunk), files,
-                                              start, found)
+        start, mine = self._meeting.from_back(lambda chunk: fingerprint.stat_entries(self._out, chunk), files)
         sent = self._pending[2].wait()
         if not (isinstance(sent, tuple) and len(sent) == 2 and sent[0] == _TAG and isinstance(sent[1], str)):
             return None
@@ -150,25 +127,17 @@ def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
 
 class _Meeting:
     """Where the helper and the build meet on the list of the site's files:
-    numbers in memory they share (mapped before the fork). The helper takes the
-    files' stats chunk by chunk from the front, the build from the back, each
+    two numbers in memory they share (mapped before the fork). The helper takes
+    the files' stats chunk by chunk from the front, the build from the back, each
     writing how far it got and stopping where the other has been. A chunk may
     be taken by both (each writes only once it is done), none by neither; and
     a file left out would only be taken as changed (rendered and written again),
-    never as intact. The third number says the helper has sent its looks."""
+    never as intact."""
 
     def __init__(self) -> None:
-        self._map = mmap.mmap(-1, 24)
+        self._map = mmap.mmap(-1, 16)
         self._at = memoryview(self._map).cast("q")
-        self._at[0], self._at[1], self._at[2] = 0, _FAR, 0  # the front's end, the back's start, looks sent
-
-    @property
-    def looks_sent(self) -> bool:
-        return self._at[2] == 1
-
-    def sent_looks(self) -> None:
-        """Said by the helper once its looks are sent."""
-        self._at[2] = 1
+        self._at[0], self._at[1] = 0, _FAR  # the front's end, the back's start
 
     def from_front(self, take: Callable[[list[str]], list[str]], files: list[str]) -> list[str]:
         """``take`` of the first files (see ``fingerprint.stat_entries``), chunk
@@ -179,14 +148,12 @@ class _Meeting:
             self._at[0] = len(found)
         return found
 
-    def from_back(self, take: Callable[[list[str]], list[str]], files: list[str], start: int | None = None,
-                  found: list[str] | None = None, stop: Callable[[], bool] | None = None) -> tuple[int, list[str]]:
+    def from_back(self, take: Callable[[list[str]], list[str]], files: list[str]) -> tuple[int, list[str]]:
         """``take`` of the last files, chunk by chunk until where the other side
-        has been (or until ``stop()``): where they start, and what it gave. Goes
-        on from ``start`` with what it ``found`` there, if given."""
-        found = [] if found is None else found
-        start = len(files) if start is None else start
-        while start > self._at[0] and not (stop is not None and stop()):
+        has been: where they start, and what it gave."""
+        found: list[str] = []
+        start = len(files)
+        while start > self._at[0]:
             begin = max(start - _CHUNK, 0)
             found[:0] = take(files[begin:start])
             start = begin
@@ -219,7 +186,6 @@ def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) 
     yield _TAG, None if found is None else (
         found.key, _SEP.join(found.files), "".join(found.shas),
         found.table.packed() if found.table is not None else None, found.looked_at)
-    meeting.sent_looks()
     manifest = fingerprint.manifest(out)
     yield _TAG, manifest
     # One string, not a list of 10,000: the build has the paths (the manifest).

@@ -80,29 +80,6 @@ def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> N
     assert stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
 
 
-def scenario_the_stats_the_build_took_while_waiting_are_the_sites(tmp_path: Path) -> None:
-    # While the helper works the looks out, the build takes stats from the back
-    # of the manifest it read itself; they are used only if the helper's
-    # manifest lists the same files in the same order.
-    root = write_briefing(tmp_path / "b")
-    out = root / "site"
-    build(BuildOptions(root=root, search=False))
-    (out / "index.html").write_text("edited by hand", encoding="utf-8")
-    for same in (True, False):
-        helper = _helped(root, out)
-        helper.while_waiting(out)
-        assert helper._early is not None and helper._early[0] == output.manifest(out)
-        if not same:  # as if a file had come between the two reads: the lists differ
-            early, start, found = helper._early
-            assert start == 0, "a small site: its stats in one chunk"
-            first = next(iter(early))
-            helper._early = ({rel: d for rel, d in early.items() if rel != first}, 0, found[1:])
-        assert helper.looks() is not None
-        manifest = helper.manifest(out)
-        assert manifest == output.manifest(out)
-        assert helper.stats() == fingerprint.site_stats(out, manifest), same
-
-
 def scenario_the_helper_and_the_build_meet_on_the_sites_files(tmp_path: Path) -> None:
     # The helper takes the stats from the front, the build from the back, until
     # they meet: between them, every file, and the faster side takes most.

@@ -430,7 +430,7 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
     meta = store.table("meta")
 
     def made_json(later: bool) -> JsonLater:
-        return _briefing_json(site, options, store, entries, reusable or {}, sink, later=later)
+        return _briefing_json(site, options, entries, _old_json(store, entries, reusable or {}), sink, later=later)
 
     # briefing.json is made from the site alone. A small build has a thread write
     # it (mostly copied from the current one) while the pages are rendered; one
@@ -456,10 +456,10 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         with parallel.fork_call(lambda: _placed(*made_json(later=False))) as child:
             pages.remember(store, site_pages, keys, plan, made)
             store.write_ahead(pages.TABLES)  # a cold build's: written while it goes on
-            files["data/briefing.json"], json_map = child.wait()
+            files[_JSON], json_map = child.wait()
     else:
         pages.remember(store, site_pages, keys, plan, made)
-        files["data/briefing.json"] = later.wait()
+        files[_JSON] = later.wait()
     if json_map is not None:
         meta["json"] = json_map
     for path, source in templates.assets():
@@ -498,27 +498,31 @@ def _json_early(site: Site, options: BuildOptions, store: Store, entries: set[En
     file is the one the state describes (one stat tells). None otherwise:
     :func:`render_site` then makes it once it knows whether the pages are
     rendered on forked workers."""
-    path = "data/briefing.json"
     if entries is None or len(json_changes(entries)) > _EARLY_JSON_PARTS:
         return None
-    digest = staging.previous.get(path)
-    if digest is None or not fingerprint.intact(options.out_dir, {path: digest}, last, trusted=own_out)[0]:
+    digest = staging.previous.get(_JSON)
+    if digest is None or not fingerprint.intact(options.out_dir, {_JSON: digest}, last, trusted=own_out)[0]:
         return None
-    return _briefing_json(site, options, store, entries, {path: digest}, staging, later=True)
+    old = _old_json(store, entries, {_JSON: digest})
+    return None if old is None else _briefing_json(site, options, entries, old, staging, later=True)
 
 
-def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set[Entry] | None,
-                   reusable: Mapping[str, str], sink: output.Sink, *, later: bool
-                   ) -> tuple[output.Later, PackedMap | None]:
+_JSON = "data/briefing.json"
+
+
+def _old_json(store: Store, entries: set[Entry] | None, reusable: Mapping[str, str]) -> PartMap | None:
+    """Where the parts of the current site's ``briefing.json`` are, when the
+    state describes that very file (see ``data.Splice``) and this is not a cold build."""
+    old = None if entries is None else PartMap.unpacked(store.table("meta").get("json"))
+    return old if old is not None and reusable.get(_JSON) == old.digest else None
+
+
+def _briefing_json(site: Site, options: BuildOptions, entries: set[Entry] | None, old: PartMap | None,
+                   sink: output.Sink, *, later: bool) -> JsonLater:
     """``data/briefing.json``, its unchanged parts copied from the current site's
-    file when the state describes that file (see ``data.Splice``); written by a
-    thread if ``later`` (see ``Staging.put_parts_later``). And where its parts
-    are, for the state to keep (``PartMap.packed``)."""
-    path = "data/briefing.json"
-    meta = store.table("meta")
-    old = None if entries is None else PartMap.unpacked(meta.get("json"))
-    if old is not None and reusable.get(path) != old.digest:
-        old = None  # not the file the state describes
+    file that ``old`` describes (see ``data.Splice``); written by a thread if
+    ``later`` (see ``Staging.put_parts_later``). And where its parts are, for
+    the state to keep (``PartMap.packed``)."""
     splice = Splice(site, drafts=options.drafts, old=old,
                     changed=json_changes(entries) if entries is not None else None)
 
@@ -526,9 +530,9 @@ def _briefing_json(site: Site, options: BuildOptions, store: Store, entries: set
         return splice.map.digest if splice.map else ""
 
     if later:
-        placed = sink.put_parts_later(path, splice, digest)
+        placed = sink.put_parts_later(_JSON, splice, digest)
     else:
-        done = sink.put_parts(path, splice, digest)
+        done = sink.put_parts(_JSON, splice, digest)
         placed = output.Later(None, lambda: done)
     return placed, splice.map.packed() if splice.map is not None else None
 

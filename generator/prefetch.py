@@ -27,7 +27,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from generator.parallel import Pending, fork_each
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported by the helper once forked: see start()
     from generator.fingerprint import Inputs
 
 _TAG = "briefing-looks-2"
+T = TypeVar("T")
 
 
 class Looks(NamedTuple):
@@ -78,7 +79,7 @@ class Helper:
         folder (the build then reads it itself). Only once."""
         if out != self._out:
             return None
-        self._manifest = self._sent(1)
+        self._manifest = self._sent(1, dict)
         return self._manifest
 
     def stats(self) -> dict[str, str] | None:
@@ -93,17 +94,18 @@ class Helper:
 
         files = list(self._manifest)
         start, mine = self._meeting.from_back(lambda chunk: fingerprint.stat_entries(self._out, chunk), files)
-        sent = self._pending[2].wait()
-        if not (isinstance(sent, tuple) and len(sent) == 2 and sent[0] == _TAG and isinstance(sent[1], str)):
+        theirs = self._sent(2, str)
+        if theirs is None:
             return None
         # The helper's entries, in the manifest's order from its front: one string.
-        entries = dict(zip(files, sent[1].split(_SEP) if sent[1] else [], strict=False))
+        entries = dict(zip(files, theirs.split(_SEP) if theirs else [], strict=False))
         entries.update(zip(files[start:], mine, strict=True))
         return {rel: entry for rel, entry in entries.items() if entry}
 
-    def _sent(self, at: int) -> dict[str, str] | None:
+    def _sent(self, at: int, kind: type[T]) -> T | None:
+        """The helper's result ``at``, if it sent one of ``kind``."""
         found = self._pending[at].wait()
-        if isinstance(found, tuple) and len(found) == 2 and found[0] == _TAG and isinstance(found[1], dict):
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == _TAG and isinstance(found[1], kind):
             return found[1]
         return None
 

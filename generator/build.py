@@ -257,8 +257,8 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
         removed=written.removed,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
-        reused=files.count(reused=True),
-        unbuilt=files.count(unbuilt=True),
+        reused=files.count("reused"),
+        unbuilt=files.count("unbuilt"),
     )
 
 

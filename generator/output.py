@@ -47,7 +47,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, Literal, NamedTuple
 
 from generator.errors import OutputError
 from generator.fingerprint import MARKER as MARKER  # re-exported: the site's manifest file
@@ -163,16 +163,11 @@ class SiteFiles(MutableMapping[str, Placed]):
         """Whether the build wrote each file anew, by site path."""
         return {**dict.fromkeys(self._in_place, False), **{rel: p.written for rel, p in self._placed.items()}}
 
-    def count(self, *, written: bool = False, reused: bool = False, unbuilt: bool = False) -> int:
-        """How many files were written anew, reused, or not even built (the flag given)."""
-        if written:
-            return sum(1 for p in self._placed.values() if p.written)
-        kept = len(self._in_place)
-        if reused:
-            return kept + sum(1 for p in self._placed.values() if p.reused)
-        if unbuilt:
-            return kept + sum(1 for p in self._placed.values() if p.unbuilt)
-        raise TypeError("count() needs one of written, reused, unbuilt")
+    def count(self, flag: Literal["written", "reused", "unbuilt"]) -> int:
+        """How many files have ``flag`` set: written anew, reused, or not even
+        built (every page kept in place is the latter two, not the first)."""
+        kept = 0 if flag == "written" else len(self._in_place)
+        return kept + sum(1 for placed in self._placed.values() if getattr(placed, flag))
 
 
 class Staging:
@@ -374,7 +369,7 @@ class Staging:
         finally:
             if remover is not None:
                 remover.join()
-        written = files.count(written=True)
+        written = files.count("written")
         return WriteResult(written=written, kept=len(files) - written, removed=len(set(self.previous) - set(files)))
 
     def _make_spare(self, files: Iterable[str]) -> threading.Thread | None:

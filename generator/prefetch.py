@@ -153,14 +153,14 @@ class _Meeting:
     def from_back(self, take: Callable[[list[str]], list[str]], files: list[str]) -> tuple[int, list[str]]:
         """``take`` of the last files, chunk by chunk until where the other side
         has been: where they start, and what it gave."""
-        found: list[str] = []
+        chunks: list[list[str]] = []
         start = len(files)
         while start > self._at[0]:
             begin = max(start - _CHUNK, 0)
-            found[:0] = take(files[begin:start])
+            chunks.append(take(files[begin:start]))
             start = begin
             self._at[1] = start
-        return start, found
+        return start, [entry for chunk in reversed(chunks) for entry in chunk]
 
 
 _CHUNK = 256

@@ -336,3 +336,27 @@ def test_matcher_agrees_with_naive_leftmost_longest(phrases: list[str], text: st
     # runs would let the matcher find more.
     if "  " not in text:
         assert got == expected
+
+
+# --- a matcher for a few texts ---------------------------------------------------
+
+
+@settings(max_examples=400)
+@given(_PHRASES, st.lists(st.text(_TEXT_CHARS, max_size=40), min_size=1, max_size=3), st.booleans())
+def test_a_matcher_made_within_texts_finds_what_the_whole_one_does_in_them(
+    pairs: list[tuple[str, str]], texts: list[str], ignore_case: bool
+) -> None:
+    whole = PhraseMatcher(pairs, ignore_case=ignore_case)
+    within = PhraseMatcher(pairs, ignore_case=ignore_case, within=texts)
+    for text in texts:
+        assert within.find(text) == whole.find(text)
+
+
+@pytest.mark.parametrize("ignore_case", [False, True])
+def test_a_matcher_made_within_texts_keeps_phrases_led_by_punctuation_or_digits(ignore_case: bool) -> None:
+    pairs = [("'t Hooft", "a"), ("-Hayya", "b"), ("G7 summit", "c"), ("— ", "d"), ("7", "e"), ("Hamas", "f")]
+    text = "At the G7 summit 't Hooft met al-Hayya — and 7 others."
+    within = PhraseMatcher(pairs, ignore_case=ignore_case, within=[text])
+    assert found(within, text) == found(PhraseMatcher(pairs, ignore_case=ignore_case), text)
+    # "-Hayya" follows a letter in "al-Hayya": no whole phrase there.
+    assert [owners for _, owners in found(within, text)] == [("c",), ("a",), ("d",), ("e",)]

@@ -33,6 +33,7 @@ import signal
 import sqlite3
 import sys
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -330,7 +331,10 @@ def _unpack(data: bytes, check: bytes) -> Any:
 
 
 def _checksum(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=8).digest()
+    # Against damage (a disk error, a torn copy), not tampering: the file is the
+    # user's own. CRC-32 finds that as well as a hash, four times as fast (an
+    # edit of a 10,000-article briefing checks 6 MB: 11 ms with BLAKE2b).
+    return zlib.crc32(data).to_bytes(4, "little")
 
 
 class Store:

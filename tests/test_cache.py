@@ -25,7 +25,7 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from generator import fingerprint, places, render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
-from generator.store import state_path
+from generator.store import DamagedState, Store, state_path, state_salt
 from tests.helpers import run_cli, tree_hash, write_briefing
 
 # Each edit: (files to overlay, a page that must change).
@@ -219,6 +219,26 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, user_cache: Path,
     else:
         with sqlite3.connect(state) as conn:
             conn.execute("UPDATE kv SET value = ? WHERE ns = '' AND key = 'salt'", (b"other code",))
+    write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
+    _build(root, root / "site")
+    cold = tmp_path / "cold"
+    _build(root, cold)
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_a_value_altered_in_the_state_is_caught_by_its_checksum(tmp_path: Path, user_cache: Path) -> None:
+    # One byte of one pickled value changed, its checksum left: a disk error that
+    # SQLite itself would not notice. The value must not be used.
+    root = write_briefing(tmp_path / "b")
+    _build(root, root / "site")
+    state = _state_file(user_cache, root)
+    with sqlite3.connect(state) as conn:
+        value, = conn.execute("SELECT value FROM kv WHERE ns = 'meta' AND key = 'globals'").fetchone()
+        at = value.index(b"Bob")  # a name in the pickled briefing: still loads when altered
+        altered = value[:at] + b"Rob" + value[at + 3:]
+        conn.execute("UPDATE kv SET value = ? WHERE ns = 'meta' AND key = 'globals'", (altered,))
+    with pytest.raises(DamagedState):
+        Store.on_disk(state, state_salt(), root).table("meta").get("globals")
     write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
     _build(root, root / "site")
     cold = tmp_path / "cold"

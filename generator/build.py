@@ -23,7 +23,7 @@ from generator.memo import Memo, user_cache
 from generator.model import Site
 from generator.places import builtin_templates
 from generator.reads import Entry
-from generator.store import DamagedState, Store, state_path, state_salt
+from generator.store import DamagedState, Store, Table, state_path, state_salt
 from generator.update import TABLES, Update, last_good, update
 from generator.views import changed_entries, json_changes
 
@@ -186,7 +186,7 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             progress("reading the briefing", 0, 0)
             result = update(options.paths, store, found.hashes if found is not None else None, diagnostics,
                             drafts=options.drafts, looked_at=found.looked_at if found is not None else None,
-                            jobs=options.jobs, last=start)
+                            jobs=options.jobs, last=start, every_hash=_every_hash(found, meta))
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
             made()
@@ -270,6 +270,15 @@ def _fingerprint(options: BuildOptions, known: fingerprint.Known | None, changed
     if options.previous is not None or options.single_file is not None:
         return None
     return fingerprint.inputs(options.root, builtin_templates(), _fingerprinted(options), known, changed)
+
+
+def _every_hash(found: fingerprint.Inputs | None, meta: Table) -> Callable[[], dict[str, str]] | None:
+    """When ``found`` has the hashes of the files looked at again only (see
+    ``Inputs.looked_again``): how to have them all, which only a whole read
+    of the briefing needs."""
+    if found is None or not found.partial:
+        return None
+    return lambda: fingerprint.every_hash(found, fingerprint.Known.unpacked(meta.get("inputs")))
 
 
 def _fingerprinted(options: BuildOptions) -> dict[str, object]:

@@ -34,7 +34,7 @@ from generator.parallel import Pending, fork_each
 if TYPE_CHECKING:  # imported by the helper once forked: see start()
     from generator.fingerprint import Inputs
 
-_TAG = "briefing-looks-2"
+_TAG = "briefing-looks-3"
 T = TypeVar("T")
 
 
@@ -184,10 +184,12 @@ def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) 
     finally:
         store.close()
     found = fingerprint.inputs(root, builtin_templates(), options, known)
+    if found is not None:
+        found = found.looked_again()  # an edit: the build has the others' hashes
     # Long strings, not lists of 20,000: faster to unpickle.
     yield _TAG, None if found is None else (
         found.key, _SEP.join(found.files), "".join(found.shas),
-        found.table.packed() if found.table is not None else None, found.looked_at)
+        found.table.packed() if found.table is not None else None, found.looked_at, found.partial)
     manifest = fingerprint.manifest(out)
     yield _TAG, manifest
     # One string, not a list of 10,000: the build has the paths (the manifest).
@@ -201,10 +203,10 @@ def _unpacked(found: object, root: Path, out: Path, options: dict[str, object]) 
         return None
     if found[1] is None:
         return Looks(root, out, options, None)
-    key, files, shas, table, looked_at = found[1]
+    key, files, shas, table, looked_at, partial = found[1]
     return Looks(root, out, options, Inputs(key, files.split(_SEP) if files else [],
                                             [shas[i:i + 64] for i in range(0, len(shas), 64)],
-                                            Known.unpacked(table), looked_at))
+                                            Known.unpacked(table), looked_at, partial))
 
 
 _SEP = "\0"

@@ -191,7 +191,8 @@ class Update:
 
 def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
            drafts: bool = False, looked_at: frozenset[str] | None = None, jobs: int = 1,
-           last: LastGood | None = None) -> Update | None:
+           last: LastGood | None = None, every_hash: Callable[[], Mapping[str, str]] | None = None
+           ) -> Update | None:
     """Read, model and resolve the briefing against ``store`` (the last good
     build's state), writing what this build makes into the store's overlays
     (see :meth:`Store.commit`). ``hashes`` (file path -> SHA-256, from the
@@ -200,7 +201,10 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     them, and no file or folder came or went) spares listing the folders.
     ``jobs``: processes to read and analyse many files with (the result does
     not depend on it). ``last``: :func:`last_good` of ``store``, if loaded
-    already. Problems go into ``diagnostics``; None when ``briefing.yaml`` cannot
+    already. ``every_hash``: when ``hashes`` are those of ``looked_at`` only, how to
+    have them all (a whole read needs them; reading again what changed does not:
+    a file it needs that is not among them is hashed as it is read). Problems go
+    into ``diagnostics``; None when ``briefing.yaml`` cannot
     be used at all. The site is meaningful only when no error was reported."""
     meta = store.table("meta")
     last = last if last is not None else last_good(store, drafts=drafts)
@@ -213,6 +217,7 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     if looked_at is not None and before is not None and listing is not None:
         briefing = run.read_changed(looked_at, before, listing, last.articles)
     if briefing is None:
+        hashes = every_hash() if every_hash is not None else hashes
         run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs, last.kinds)
         briefing = run.read_all()
         meta["listing"] = _pack_problems(run.listing.items)

@@ -29,13 +29,16 @@ from tests.helpers import REPO, tree_hash, write_briefing
 OPTIONS = fingerprint.covered(drafts=False, base_url=None, noindex=False, search=False, report=False)
 
 
-def _inline(root: Path, out: Path) -> fingerprint.Inputs:
+def _known(root: Path, out: Path) -> fingerprint.Known | None:
     store = Store.on_disk(state_path(memo.user_cache(), root, out), state_salt(), root)
     try:
-        known = fingerprint.Known.unpacked(store.table("meta").get("inputs"))
+        return fingerprint.Known.unpacked(store.table("meta").get("inputs"))
     finally:
         store.close()
-    found = fingerprint.inputs(root, places.builtin_templates(), OPTIONS, known)
+
+
+def _inline(root: Path, out: Path) -> fingerprint.Inputs:
+    found = fingerprint.inputs(root, places.builtin_templates(), OPTIONS, _known(root, out))
     assert found is not None
     return found
 
@@ -55,9 +58,34 @@ def scenario_the_helpers_fingerprint_is_the_builds_own(tmp_path: Path) -> None:
         elif step == "after an edit":
             (root / "seeds/cairo.txt").write_text("Talks in Cairo\nAn edited text.\n", encoding="utf-8")
         looks = _helped(root, out).looks()
-        assert looks is not None, step
+        assert looks is not None and looks.inputs is not None, step
         assert looks.describe(root, out, OPTIONS)
-        assert looks.inputs == _inline(root, out), step
+        own = _inline(root, out)
+        # Once there is a table, the hashes of the files looked at again only: the build has the others'.
+        assert looks.inputs.partial == (step != "no state yet"), step
+        assert looks.inputs == own.looked_again(), step
+        assert fingerprint.every_hash(looks.inputs, _known(root, out)) == own.hashes, step
+        if step == "after an edit":
+            # The edited file, and any hashed in the tick it was saved in (not trusted).
+            edited = str(root / "seeds/cairo.txt")
+            assert looks.inputs.hashes[edited] == own.hashes[edited]
+            assert set(looks.inputs.hashes) == looks.inputs.looked_at and len(looks.inputs.hashes) < len(own.hashes)
+
+
+def scenario_a_helped_edit_that_needs_a_whole_read_has_every_hash(tmp_path: Path) -> None:
+    # A summary that names another article cannot be read again on its own: the
+    # whole briefing is read, with every hash (the helper sent the edited file's).
+    root = write_briefing(tmp_path / "b", {"seeds/doha.txt": "Talks in Doha\nThey met in Cairo on Monday.\n"})
+    build(BuildOptions(root=root, search=False))
+    summary = root / "content/sources/cairo.yaml"
+    summary.write_text(summary.read_text(encoding="utf-8").replace("file: cairo.txt", "file: doha.txt"),
+                       encoding="utf-8")
+    looks = _helped(root, root / "site").looks()
+    assert looks is not None and looks.inputs is not None and looks.inputs.partial
+    build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
+    assert tree_hash(root / "site") == tree_hash(cold)
 
 
 def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> None:

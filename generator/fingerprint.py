@@ -228,31 +228,47 @@ def _list(top: str, code: bool, below: list[str], files: list[str], stats: array
     while todo:
         path = todo.pop()
         try:
-            names = sorted(os.listdir(path))
+            # Each entry's stat by its name in the open folder: the kernel
+            # does not walk the whole path again for each (10% of a stat).
+            folder = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             continue  # as os.walk does: an unreadable folder is skipped
-        subfolders = []
-        for name in names:
-            entry = f"{path}{os.sep}{name}"
-            st = os.lstat(entry)
-            if S_ISLNK(st.st_mode):
-                try:
-                    st = os.stat(entry)
-                except FileNotFoundError:  # a broken link: the build reports it
-                    raise OSError(entry) from None
-                if S_ISDIR(st.st_mode):
-                    below.append(entry)  # listed, not walked
-                    continue
-            elif S_ISDIR(st.st_mode):
-                if name != "__pycache__":
-                    below.append(entry)
-                    subfolders.append(entry)
-                continue
-            if code and not name.endswith(".py"):
-                continue
-            files.append(entry)
-            stats.extend((st.st_size, st.st_mtime_ns, st.st_ino))
+        try:
+            subfolders = _list_one(path, folder, code, below, files, stats)
+        finally:
+            os.close(folder)
         todo.extend(reversed(subfolders))
+
+
+def _list_one(path: str, folder: int, code: bool, below: list[str], files: list[str],
+              stats: array[int]) -> list[str]:
+    """:func:`_list` of one folder (``path``, open as ``folder``): its subfolders to walk."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []  # as os.walk does: an unreadable folder is skipped
+    subfolders = []
+    for name in names:
+        entry = f"{path}{os.sep}{name}"
+        st = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        if S_ISLNK(st.st_mode):
+            try:
+                st = os.stat(name, dir_fd=folder)
+            except FileNotFoundError:  # a broken link: the build reports it
+                raise OSError(entry) from None
+            if S_ISDIR(st.st_mode):
+                below.append(entry)  # listed, not walked
+                continue
+        elif S_ISDIR(st.st_mode):
+            if name != "__pycache__":
+                below.append(entry)
+                subfolders.append(entry)
+            continue
+        if code and not name.endswith(".py"):
+            continue
+        files.append(entry)
+        stats.extend((st.st_size, st.st_mtime_ns, st.st_ino))
+    return subfolders
 
 
 def _differing(now: array[int], then: array[int]) -> list[int]:

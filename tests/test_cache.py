@@ -13,6 +13,7 @@ files it does not concern must be kept (same inode, same mtime).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import re
@@ -450,6 +451,28 @@ def test_the_fingerprint_is_of_places_and_contents_not_of_where_the_briefing_is(
     moved = _fingerprint(here, None, None).key
     (here / "content" / "static").mkdir()
     assert len({key, moved, _fingerprint(here, None, None).key}) == 3
+
+
+def test_the_fingerprint_follows_links_to_files_lists_links_to_folders_and_refuses_broken_ones(
+        tmp_path: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "note.txt").write_text("Talks\nA linked article.\n", encoding="utf-8")
+    (outside / "deep" / "more.txt").write_text("More\n", encoding="utf-8")
+    (root / "seeds" / "linked.txt").symlink_to(outside / "note.txt")
+    (root / "seeds" / "folder").symlink_to(outside / "deep", target_is_directory=True)
+    found = _fingerprint(root, None, None)
+    linked, folder = str(root / "seeds" / "linked.txt"), str(root / "seeds" / "folder")
+    assert linked in found.files and found.hashes[linked] == hashlib.sha256(b"Talks\nA linked article.\n").hexdigest()
+    assert found.table is not None and folder in found.table.folders, "a link to a folder is listed"
+    assert not any(f.startswith(folder + os.sep) for f in found.files), "and not walked"
+    # An edit to the linked file is an edit of the input.
+    (outside / "note.txt").write_text("Talks\nEdited.\n", encoding="utf-8")
+    again = _fingerprint(root, found.table, None)
+    assert again.key != found.key and linked in (again.looked_at or ())
+    (outside / "note.txt").unlink()
+    assert fingerprint.inputs(root, places.builtin_templates(), {}, found.table) is None, "a broken link"
 
 
 def test_the_fingerprint_looks_again_at_exactly_the_files_whose_stat_changed(tmp_path: Path) -> None:

@@ -466,7 +466,7 @@ def results():
     while not gate.exists() and time.monotonic() < deadline:  # the parent has the first result by now
         time.sleep(0.01)
     yield os.getpid()
-    os._exit(3)  # failing after its second result: the third is the fallback's
+    raise RuntimeError("failing after its second result: the third is the fallback's")
 
 first, second, third = parallel.fork_each(results, [lambda: "no 1", lambda: "no 2", lambda: "no 3"])
 assert first.wait() == "first"
@@ -478,6 +478,21 @@ with two:
     assert one.wait() == 1
 with parallel.fork_each(lambda: iter([__import__("time").sleep(60)]), [lambda: 0])[0]:
     pass  # left without waiting, as on an error: the child is stopped and reaped
+
+# A result larger than a pipe holds does not hold the child back until it is read.
+went_on = gate.with_name("went-on")
+
+def large_first():
+    yield "x" * 4_000_000
+    went_on.touch()
+    yield "second"
+
+large, after = parallel.fork_each(large_first, [lambda: "no 1", lambda: "no 2"])
+deadline = time.monotonic() + 60
+while not went_on.exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
+assert went_on.exists(), "the child went on before its first result was read"
+assert (large.wait(), after.wait()) == ("x" * 4_000_000, "second")
 """ + _NO_CHILD_LEFT
 
 

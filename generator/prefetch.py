@@ -10,7 +10,9 @@ it back through a pipe (plain data), while the command goes on
 importing. ``build`` uses it only when it is the fingerprint of the very build
 it runs (same folders, same options); else, or when there is no helper (no
 ``fork``, it failed), it works the fingerprint out itself. Either way the build
-is the same: only when the work is done changes.
+is the same: only when the work is done changes. After an edit the helper sends
+the hashes of the files it hashed again only (``Inputs.looked_again``): the build
+has the others' in its state.
 
 The helper then reads the manifest of the site in place and takes the stat of
 each of its files (10,600 of them: 80 ms), which the build needs only once it

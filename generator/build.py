@@ -8,7 +8,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from generator.changes import Changes
 from generator.data import PartMap, Splice, briefing_data, json_pieces
 from generator.errors import ContentError, Diagnostic, Diagnostics, Location, UsageError
 from generator.fields import url_problem
+from generator.frozen import record
 from generator.load import BriefingPaths
 from generator.memo import Memo, user_cache
 from generator.model import Site
@@ -46,7 +47,7 @@ def no_progress(stage: str, done: int, total: int) -> None:
     del stage, done, total
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildOptions:
     """What to build and how. ``out`` defaults to ``ROOT/site``; ``base_url``
     overrides the briefing's own ``base_url``."""
@@ -78,7 +79,7 @@ class BuildOptions:
         return self.out if self.out is not None else self.root / "site"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildResult:
     """A finished build: where it went, what it wrote, and the warnings it found."""
 

@@ -31,9 +31,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from generator.frozen import record
 
 PREVIOUS = "data/previous.json"
 """Where a build keeps the baseline it compared against (site path)."""
@@ -42,7 +44,7 @@ CURRENT = "data/briefing.json"
 _MAX_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Item:
     """An actor, topic or source that appeared or disappeared."""
 
@@ -51,7 +53,7 @@ class Item:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClaimChange:
     """A claim added (``old`` empty), removed (``new`` empty) or reworded (both set)."""
 
@@ -60,7 +62,7 @@ class ClaimChange:
     new: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusChange:
     """A topic whose status changed."""
 
@@ -70,7 +72,7 @@ class StatusChange:
     new: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Changes:
     """Everything that changed between the baseline and this build, in a stable order.
 
@@ -114,7 +116,7 @@ class Changes:
         return parts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Baseline:
     """The previous edition's data as read from the output folder, and what was
     wrong with what was found there (messages for warnings)."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__, urls, visuals
 from generator.changes import Changes
+from generator.frozen import record
 from generator.indexes import UNDATED
 from generator.markdown import Markdown
 from generator.memo import Journal, Memo, digest
@@ -55,7 +55,7 @@ NEWEST_SOURCES = 30
 MAX_FEED_ENTRIES = 50
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page:
     """One file of the site: its path, its template and the template's context."""
 
@@ -777,7 +777,7 @@ class _Builder:
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Meta:
     """:func:`views.meta` as attributes."""
 

@@ -16,10 +16,10 @@ import hashlib
 import json
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from generator import packing
+from generator.frozen import record
 from generator.model import Block, BlockRef, Citation, Claim, Site
 from generator.output import Copy
 
@@ -97,7 +97,7 @@ def _topic_claims(site: Site, tid: str) -> bytes:
     return _claims_part(site.topics[tid].key_points)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PartMap:
     """Where each part is in a ``briefing.json`` the build wrote, and a digest of
     each; ``digest`` names the whole file's content (a digest of its parts'

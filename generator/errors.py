@@ -20,13 +20,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from generator.frozen import pickled_by_fields
+from generator.frozen import record
 
 Severity = Literal["error", "warning"]
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Location:
     """A place in a briefing file: ``path`` relative to the briefing root (POSIX
     separators), 1-based ``line`` and ``column``; 0 means "the whole file"."""
@@ -41,8 +40,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One problem: where it is, how bad it is, and what would fix it."""
 

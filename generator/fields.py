@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from generator.errors import Diagnostics, Location, did_you_mean
+from generator.frozen import record
 from generator.model import Ref
 from generator.yamlload import Map, Node, Scalar, Seq, describe
 
@@ -45,7 +45,7 @@ def _suggest_id(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "my-id"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fields:
     """The entries of one mapping, checked against the keys its schema allows."""
 

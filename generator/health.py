@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from generator import urls
 from generator.errors import Location
+from generator.frozen import record
 from generator.mentions import phrase_key
 from generator.model import Site, Span
 
@@ -55,7 +55,7 @@ MIN_BLOCKS = 2
 MAX_CANDIDATES = 30
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """One thing to fix: which check found it, where to fix it, what it is, and the
     page of the site it concerns (a site path, maybe with a ``#fragment``)."""

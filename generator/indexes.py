@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from generator.frozen import record
 from generator.lazy import Lazy
 from generator.model import BlockRef, Claim, Span
 
@@ -41,7 +42,7 @@ def unit_order(unit: Unit) -> tuple[int, str]:
     return _RANK[kind], ident
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contribution:
     """What one unit adds to the indexes: plain data, compared as a whole to
     tell whether an edit changed it."""

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from generator import fields, reader
 from generator.errors import Diagnostic, Diagnostics, Location
+from generator.frozen import record
 from generator.model import Block
 from generator.yamlload import Node, load_yaml
 
@@ -33,7 +33,7 @@ CONTENT_DIRS = ("sources", "actors", "topics")
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BriefingPaths:
     """Where a briefing's parts live, from its root folder."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, NamedTuple
 
 from generator.errors import Location
-from generator.frozen import pickled_by_fields
+from generator.frozen import record
 
 BlockKind = Literal["paragraph", "item", "heading"]
 ActorKind = Literal["person", "organisation", "country", "group"]
@@ -26,8 +26,7 @@ ACTOR_KINDS: tuple[ActorKind, ...] = ("person", "organisation", "country", "grou
 TOPIC_STATUSES: tuple[TopicStatus, ...] = ("open", "agreed", "disputed", "stalled", "resolved")
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """One block of an article, in reading order.
 
@@ -41,8 +40,7 @@ class Block:
     text: str
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     """A phrase found in a block's text: ``text[start:end]`` belongs to ``owners``
     (an actor id for mentions; one or more topic ids for keyword passages)."""
@@ -52,8 +50,7 @@ class Span:
     owners: tuple[str, ...]
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     """A reference by id to an actor or topic, with the place it was written."""
 
@@ -61,8 +58,7 @@ class Ref:
     at: Location
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Citation:
     """A reference from a claim to a source.
 
@@ -77,8 +73,7 @@ class Citation:
     at: Location
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Claim:
     """A statement with its evidence: key points, timeline events and (once
     resolved) actors' positions, whose ``text`` is the stance.
@@ -101,8 +96,7 @@ class Claim:
     anchor: str = ""
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Position:
     """An actor's stance on a topic (Markdown), with its evidence."""
 
@@ -112,8 +106,7 @@ class Position:
     at: Location
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Briefing:
     """``content/briefing.yaml``."""
 
@@ -130,8 +123,7 @@ class Briefing:
     at: Location = field(default_factory=lambda: Location("content/briefing.yaml"))
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """One article: its YAML summary (``content/sources/<id>.yaml``) and its blocks."""
 
@@ -153,8 +145,7 @@ class Source:
         return sum(1 for b in self.blocks if b.n is not None)
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Actor:
     """``content/actors/<id>.yaml``."""
 
@@ -177,8 +168,7 @@ class Actor:
         return (self.name, *self.aliases)
 
 
-@pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class Topic:
     """``content/topics/<id>.yaml``."""
 
@@ -215,7 +205,7 @@ def source_head(source: Source) -> SourceHead:
     return SourceHead(source.id, source.title, source.outlet, source.published, source.numbered)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """The resolved briefing: only what is published, every reference checked.
 

@@ -45,20 +45,20 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal, NamedTuple
 
 from generator.errors import OutputError
 from generator.fingerprint import MARKER as MARKER  # re-exported: the site's manifest file
 from generator.fingerprint import manifest as manifest
+from generator.frozen import record
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _RELATIVE = {os.mkdir, os.open, os.link} <= os.supports_dir_fd
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Kept:
     """A file the build did not make again: the one at the same path in the
     current site, whose bytes have this SHA-256 (see ``render.Renderer``)."""
@@ -68,7 +68,7 @@ class Kept:
     """Kept without its context being built: what it read of the site was unchanged."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WriteResult:
     """What the write changed: files written anew and files kept from the last build."""
 

@@ -19,11 +19,11 @@ would write, byte for byte, since everything it was made from is unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from generator import packing
 from generator.context import PageKey, SitePages
+from generator.frozen import record
 from generator.reads import WHOLE, Entry, unpack
 from generator.render import RenderResult
 from generator.store import Store, Table
@@ -32,7 +32,7 @@ TABLES = ("page", "readers")
 """The state's tables of what each page read (see :func:`remember`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Book:
     """What the state keeps of every page, loaded whole by each build: by
     column, a row a page, in the order of the plan that made them. Kept as
@@ -72,7 +72,7 @@ class Book:
         return cls(ids, paths, layouts, digests, always, found[1], found[2], found[3])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     """The pages of a build: which to make, which to keep (site path -> digest)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -21,13 +21,14 @@ import markupsafe
 from generator import parallel
 from generator.context import Page, PageKey, SitePages
 from generator.errors import Diagnostic, Diagnostics, Location
+from generator.frozen import record
 from generator.memo import Journal, Memo, digest
 from generator.output import Discard, Placed, Sink
 from generator.parallel import fork_map
 from generator.reads import pack
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TemplateSet:
     """Where templates come from: the briefing's folder first, then the built-ins."""
 
@@ -205,7 +206,7 @@ class RenderResult(NamedTuple):
     """What building the page computed and found in the memo (see ``SitePages.learned``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Renderer:
     """Everything needed to render any page of one site: a pure function of the
     page key, so it can run in any process."""

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from generator import urls
 from generator.citations import resolve_citation
 from generator.errors import Diagnostics, Location, did_you_mean
+from generator.frozen import record
 from generator.memo import digest
 from generator.mentions import PhraseMatcher, phrase_key
 from generator.model import Actor, Briefing, Citation, Claim, Position, Ref, Source, Span, Topic
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scope:
     """What references are checked against: every id that exists (for errors and
     did-you-means), the ids that are published (the rest are drafts), and the

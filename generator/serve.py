@@ -37,7 +37,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,6 +50,7 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
 from generator.errors import BriefingError, ContentError, Diagnostic, UsageError
+from generator.frozen import record
 from generator.serve_files import (
     ASSETS,
     EMPTY_PAGE,
@@ -76,7 +76,7 @@ _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 _server_lock = threading.Lock()  # livereload's handler keeps its state on the class
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Snapshot:
     """What the server shows: the result of the latest build."""
 

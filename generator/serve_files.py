@@ -15,11 +15,12 @@ import mimetypes
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
 from tornado.web import HTTPError
+
+from generator.frozen import record
 
 #: URL paths the dev server keeps for itself (besides livereload's own
 #: ``/livereload`` and ``/livereload.js``).
@@ -82,7 +83,7 @@ def site_path(raw: str) -> list[str]:
     return parts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class File:
     """A whole file read from the site."""
 
@@ -90,7 +91,7 @@ class File:
     content_type: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Redirect:
     """The path names a folder: redirect to it with a trailing slash."""
 

@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 from generator import reader, schema
 from generator.citations import fold_source
 from generator.errors import Diagnostic, Diagnostics, Location, did_you_mean
+from generator.frozen import record
 from generator.indexes import (
     Contribution,
     Indexes,
@@ -113,7 +114,7 @@ class Head(NamedTuple):
     """A source's head (see ``Site.heads``), its date as an ordinal."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Read:
     """A unit as read from its files: its record (a source's with its blocks)."""
 
@@ -135,7 +136,7 @@ class _Parsed(NamedTuple):
     """Found reading or parsing it."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Facts:
     """What a published source's text yields."""
 
@@ -145,7 +146,7 @@ class Facts:
     passages: Mapping[int, tuple[Span, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolved:
     """A published unit resolved."""
 
@@ -157,7 +158,7 @@ class Resolved:
     contribution: Contribution
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Globals:
     """What every unit's reading, analysis or resolution may depend on."""
 
@@ -181,7 +182,7 @@ class Changed:
     """The index keys those units' contributions touched."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Update:
     """A build's site, and what changed since the last good one."""
 
@@ -927,7 +928,7 @@ def _no_briefing(paths: BriefingPaths, briefing_file: Path, diagnostics: Diagnos
 
 # ---------------------------------------------------------------- the site
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Tables:
     read: Mapping[str, Read]
     facts: Mapping[str, Facts]

@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from generator.frozen import record
 
 Visual = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """A vertex of the relationship graph: ``weight`` sizes its dot."""
 
@@ -30,7 +31,7 @@ class Node:
     weight: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """An undirected link; ``kind`` is ``affiliation`` or ``co-mention``."""
 

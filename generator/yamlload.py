@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import Diagnostics, Location
+from generator.frozen import record
 
 if TYPE_CHECKING:
     import yaml
@@ -46,7 +47,7 @@ def _yaml() -> tuple[ModuleType, Any, Any]:
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.resolver.Resolver()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scalar:
     """A scalar as written. ``kind`` is what YAML 1.1 would make of it (``str``,
     ``int``, ``float``, ``bool``, ``null``, ``timestamp``); ``text`` is the
@@ -57,7 +58,7 @@ class Scalar:
     at: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Seq:
     """A sequence; ``at`` is where it starts."""
 
@@ -65,7 +66,7 @@ class Seq:
     at: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Map:
     """A mapping with scalar keys, in file order; keys are unique."""
 

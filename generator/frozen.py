@@ -54,6 +54,11 @@ def _pickled_by_fields(cls: type[T]) -> type[T]:
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if not all(f.init for f in fields):
         raise TypeError(f"{cls.__name__}: every field of a record is an __init__ argument")
+    if not fields:
+        def reduce_none(self: Any) -> tuple[type[T], tuple[Any, ...]]:
+            return cls, ()
+        cls.__reduce__ = reduce_none  # type: ignore[method-assign]
+        return cls
     values = operator.attrgetter(*(f.name for f in fields))
     if len(fields) == 1:
         def reduce_one(self: Any) -> tuple[type[T], tuple[Any, ...]]:

@@ -75,9 +75,8 @@ class Inputs(NamedTuple):
         if self.looked_at is None or self.table is not None:
             return self
         looked = self.looked_at
-        files = [path for path in self.files if path in looked]
-        hashes = self.hashes
-        return Inputs(self.key, files, [hashes[path] for path in files], None, looked, True)
+        pairs = [(path, sha) for path, sha in zip(self.files, self.shas, strict=True) if path in looked]
+        return Inputs(self.key, [path for path, _ in pairs], [sha for _, sha in pairs], None, looked, True)
 
 
 def every_hash(found: Inputs, known: Known | None) -> dict[str, str]:

@@ -124,7 +124,9 @@ def _send_each(results: Iterable[object], fd: int) -> None:
     sent: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     def write() -> None:
-        with open(fd, "wb", closefd=True) as pipe:
+        # The parent may stop reading (it has what it needs) and close the pipe:
+        # nothing to report then, and nothing to print.
+        with contextlib.suppress(OSError), open(fd, "wb", closefd=True) as pipe:
             while (data := sent.get()) is not None:
                 pipe.write(data)
                 pipe.flush()

@@ -506,6 +506,28 @@ def test_a_child_forked_off_sends_each_result_as_soon_as_it_is_made(tmp_path: Pa
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
+_STOPS_READING = """
+import os, time
+from generator import parallel
+
+[pending] = parallel.fork_each(lambda: iter(["x" * 3_000_000]), [lambda: 0])
+child = pending._child  # the parent stops reading, and the child finds the pipe closed before it is killed
+os.close(child._fd)
+child._fd = None
+time.sleep(1.0)
+_, status = os.waitpid(child.pid, 0)
+print("ok" if os.waitstatus_to_exitcode(status) == 0 else "failed")
+"""
+
+
+def test_a_child_whose_parent_stops_reading_ends_quietly() -> None:
+    """A build that needs nothing more from its helper closes the pipe: the
+    helper's writer finds it closed, and prints nothing on the user's terminal."""
+    result = subprocess.run([sys.executable, "-c", _STOPS_READING], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert (result.stdout.strip(), result.stderr) == ("ok", ""), result.stderr
+
+
 def test_a_call_forked_off_gives_its_result_or_is_made_here() -> None:
     """``parallel.fork_call`` (a cold build's ``briefing.json``): the result of the
     child, the call made in this process when the child fails, and no child left

@@ -54,18 +54,15 @@ def _pickled_by_fields(cls: type[T]) -> type[T]:
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if not all(f.init for f in fields):
         raise TypeError(f"{cls.__name__}: every field of a record is an __init__ argument")
-    if not fields:
-        def reduce_none(self: Any) -> tuple[type[T], tuple[Any, ...]]:
-            return cls, ()
-        cls.__reduce__ = reduce_none  # type: ignore[method-assign]
-        return cls
-    values = operator.attrgetter(*(f.name for f in fields))
-    if len(fields) == 1:
-        def reduce_one(self: Any) -> tuple[type[T], tuple[Any, ...]]:
-            return cls, (values(self),)
-        cls.__reduce__ = reduce_one  # type: ignore[method-assign]
-    else:
-        def reduce_many(self: Any) -> tuple[type[T], tuple[Any, ...]]:
-            return cls, values(self)
-        cls.__reduce__ = reduce_many  # type: ignore[method-assign]
+    names = [f.name for f in fields]
+    # A tuple of the values whatever their number (attrgetter of one name gives
+    # the value itself; of none, an error).
+    values: Callable[[Any], tuple[Any, ...]] = (
+        operator.attrgetter(*names) if len(names) > 1 else
+        (lambda obj: (getattr(obj, names[0]),)) if names else (lambda obj: ()))
+
+    def reduce(self: Any) -> tuple[type[T], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = reduce  # type: ignore[method-assign]
     return cls

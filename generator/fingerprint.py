@@ -101,11 +101,14 @@ class Known(NamedTuple):
     trust: str
     """A letter a file: ``T`` when it was a second old when hashed, ``U`` when it
     was hashed in the clock tick it was saved in (its hash is not trusted next time)."""
+    prefixes: tuple[str, ...] = ()
+    """The folders a build reads as this table spells them, each with a trailing
+    separator: the paths above begin with them (see :func:`_respelt`)."""
 
     def packed(self) -> bytes:
         """The table as the build state keeps it (see :mod:`generator.packing`)."""
         return marshal.dumps((_SEP.join(self.folders), _SEP.join(self.files), "".join(self.shas),
-                              self.stats.tobytes(), self.trust))
+                              self.stats.tobytes(), self.trust, _SEP.join(self.prefixes)))
 
     @classmethod
     def unpacked(cls, found: object) -> Known | None:
@@ -114,17 +117,18 @@ class Known(NamedTuple):
             parts = marshal.loads(found) if isinstance(found, bytes) else None
         except (EOFError, ValueError, TypeError):
             return None
-        if not (isinstance(parts, tuple) and len(parts) == 5 and all(
-                isinstance(v, t) for v, t in zip(parts, (str, str, str, bytes, str), strict=True))):
+        if not (isinstance(parts, tuple) and len(parts) == 6 and all(
+                isinstance(v, t) for v, t in zip(parts, (str, str, str, bytes, str, str), strict=True))):
             return None
-        folders, files, shas, stats, trust = parts
+        folders, files, shas, stats, trust, prefixes = parts
         paths = files.split(_SEP) if files else []
         numbers = array("q")
         numbers.frombytes(stats[:len(stats) - len(stats) % numbers.itemsize])
         if len(shas) != 64 * len(paths) or len(numbers) != 3 * len(paths) or len(trust) != len(paths):
             return None
         return cls(folders.split(_SEP) if folders else [], paths,
-                   [shas[i:i + 64] for i in range(0, len(shas), 64)], numbers, trust)
+                   [shas[i:i + 64] for i in range(0, len(shas), 64)], numbers, trust,
+                   tuple(prefixes.split(_SEP)) if prefixes else ())
 
 
 _SEP = "\0"
@@ -148,6 +152,12 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
     anything else (a file or folder that came or went) is a whole pass, as
     without ``changed``. Either way the fingerprint is the same."""
     folders = _input_folders(root, builtin_templates)
+    # The same briefing named another way (``--root .`` after ``--root /abs/path``,
+    # say): the table in this build's spelling, then written again in it.
+    prefixes = tuple(folder + os.sep for _, folder in folders)
+    respelt = known is not None and known.prefixes != prefixes
+    if known is not None and respelt:
+        known = _respelt(known, prefixes)
     if changed is not None and known is not None:
         found = _inputs_changed(folders, options, known, changed)
         if found is not None:
@@ -163,8 +173,8 @@ def inputs(root: Path, builtin_templates: Path, options: Mapping[str, object],
             shas[i], trust[i] = _hash_into(listing.files[i], stats, i)
     except OSError:
         return None
-    same = known is not None and (known.folders, known.files) == (listing.folders, listing.files)
-    table = Known(listing.folders, listing.files, shas, stats, "".join(trust))
+    same = not respelt and known is not None and (known.folders, known.files) == (listing.folders, listing.files)
+    table = Known(listing.folders, listing.files, shas, stats, "".join(trust), prefixes)
     hashed = [listing.files[i] for i in redo]
     # A few files hashed again (an edit) are hashed again next time too, which
     # costs less than writing the whole table (20,000 entries) on every edit;
@@ -352,9 +362,28 @@ def _inputs_changed(folders: list[tuple[str, str]], options: Mapping[str, object
         if sha != shas[row]:
             hashed.append(path)
         shas[row] = sha
-    table = Known(known.folders, known.files, shas, stats, "".join(trust))
+    table = Known(known.folders, known.files, shas, stats, "".join(trust), known.prefixes)
     # Written back every time: the next build trusts these entries without a stat.
     return Inputs(_key(_spans(known, folders), options, table), table.files, shas, table, frozenset(hashed))
+
+
+def _respelt(known: Known, prefixes: tuple[str, ...]) -> Known | None:
+    """``known`` with its paths under ``prefixes`` (the same folders, in the same
+    order, spelt as this build spells them); None if they cannot be matched up."""
+    if len(known.prefixes) != len(prefixes):
+        return None
+    moved: list[list[str]] = []
+    for paths in (known.folders, known.files):
+        out: list[str] = []
+        at = 0
+        for old, new in zip(known.prefixes, prefixes, strict=True):
+            end = _run(paths, at, old)
+            out.extend(new + path[len(old):] for path in paths[at:end])
+            at = end
+        if at != len(paths):
+            return None
+        moved.append(out)
+    return known._replace(folders=moved[0], files=moved[1], prefixes=prefixes)
 
 
 def _spans(known: Known, folders: list[tuple[str, str]]) -> list[_Span]:

@@ -18,6 +18,7 @@ import os
 import pickle
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -495,6 +496,33 @@ def test_the_fingerprint_looks_again_at_exactly_the_files_whose_stat_changed(tmp
     assert again.looked_at == frozenset(str(p) for p in touched)
     assert again.key != first.key
     assert again.hashes == _fingerprint(root, None, None).hashes
+
+
+def test_the_remembered_hashes_hold_for_the_briefing_named_another_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--root b`` after ``--root /abs/b``: the same files, spelt otherwise. The
+    remembered hashes are trusted as they are (none is made again: 20,000 files
+    at 10,000 articles), and the table is kept in the new spelling."""
+    root = write_briefing(tmp_path / "b")
+    old = time.time_ns() - 5_000_000_000
+    for path in root.rglob("*"):  # every file a few seconds old: trusted once hashed
+        if path.is_file():
+            os.utime(path, ns=(old, old))
+    first = _fingerprint(root, None, None)
+    assert first.table is not None
+    # Same size and stat, other bytes: only a file read again shows them.
+    briefing = root / "content" / "briefing.yaml"
+    text = briefing.read_bytes()
+    briefing.write_bytes(text.replace(b"a", b"b", 1))
+    os.utime(briefing, ns=(old, old))
+    monkeypatch.chdir(tmp_path)
+    again = _fingerprint(Path("b"), first.table, None)
+    spelt = os.path.join("b", "content", "briefing.yaml")
+    assert again.hashes[spelt] == first.hashes[str(briefing)], "the remembered hash, not the file's new one"
+    assert again.key == first.key
+    assert again.table is not None, "written again, in this spelling"
+    assert spelt in again.table.files and not any(f.startswith(str(root) + os.sep) for f in again.table.files)
+    assert fingerprint.Known.unpacked(again.table.packed()) == again.table
 
 
 def test_the_remembered_hashes_survive_the_build_state(tmp_path: Path) -> None:

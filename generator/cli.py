@@ -80,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command in ("build", "check"):
+        _keep_freed_memory()
     with _uncollected():
         if args.command == "build":
             # First thing, before the rest of the generator is imported (see _helper).
@@ -191,6 +193,37 @@ def _helper(args: argparse.Namespace) -> prefetch.Helper | None:
     looked = fingerprint.covered(drafts=args.drafts, base_url=args.base_url, noindex=args.noindex,
                                  search=not args.no_search, report=args.report)
     return prefetch.start(args.root, args.out if args.out is not None else args.root / "site", looked)
+
+
+def _keep_freed_memory() -> None:
+    """Have the C allocator keep the memory a build frees, for its next
+    allocations, rather than hand it back to the system at once (glibc only;
+    elsewhere, nothing).
+
+    Each page a process touches for the first time costs a page fault: 4 to 6 µs
+    on this kind of machine (a virtual machine whose host maps the memory in
+    lazily), which is 1.2 ms a megabyte. By default glibc gives every block
+    over 128 KB its own mapping and unmaps it when freed, and gives back the
+    free top of its heap, so each large buffer a build makes and drops (a value
+    of the state read and unpickled, a manifest parsed, a page rendered) is
+    faulted in anew. Kept, a one-article edit at 10,000 articles took 24,100
+    faults instead of 28,000, and 30 to 50 ms less CPU. For the commands that
+    end when their build does (``build``, ``check``): the live preview runs
+    for hours, and its memory is given back as usual."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return  # no C library to ask
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest: blocks up to 32 MB from the heap
+    mallopt(_M_TRIM_THRESHOLD, 1 << 30)  # and the heap's free top kept
+
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 
 
 @contextlib.contextmanager

@@ -319,3 +319,31 @@ def test_briefing_json_is_encoded_in_pieces_to_the_same_bytes_as_one_dump() -> N
     for value in ({"title": "T", "sources": many, "empty": [], "nested": {"a": many[:3], "b": {}}},
                   {1: "int key", "s": [1.5, True]}, many, [], "text", 3):
         assert b"".join(json_pieces(value)) == (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+_REMADE = """
+import resource, sys
+from generator import cli
+if sys.argv[1] == "build":
+    cli._keep_freed_memory()
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+big = b"x" * (8 << 20)  # made, written and freed, as a build's large buffers are
+del big
+before = faults()
+big = b"x" * (8 << 20)
+print(faults() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_the_build_command_keeps_freed_memory_for_its_next_buffers() -> None:
+    """An 8 MB buffer freed and made again by ``briefing build`` reuses the freed
+    memory: none of its 2,048 pages is faulted in anew (each fault is 4 to 6 µs
+    here). By default glibc unmaps it and maps fresh pages."""
+    def faults(mode: str) -> int:
+        done = subprocess.run([sys.executable, "-c", _REMADE, mode], capture_output=True, text=True, check=True)
+        return int(done.stdout)
+
+    assert faults("build") < 100
+    assert faults("default") > 1500, "the default allocator faults the pages in again"

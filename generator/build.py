@@ -308,7 +308,13 @@ def _reused(options: BuildOptions, known: fingerprint.Recalled, started: float) 
 def _pages(files: Iterable[str]) -> int:
     """How many of the site ``files`` are pages: HTML or XML outside ``assets/``,
     the feed and the sitemap included, as the pages reused are."""
-    return sum(1 for rel in files if rel.endswith((".html", ".xml")) and not rel.startswith("assets/"))
+    if isinstance(files, output.SiteFiles):
+        return files.pages(_is_page)
+    return sum(1 for rel in files if _is_page(rel))
+
+
+def _is_page(rel: str) -> bool:
+    return rel.endswith((".html", ".xml")) and not rel.startswith("assets/")
 
 
 def _as_data(d: Diagnostic) -> dict[str, object]:

@@ -163,6 +163,12 @@ class SiteFiles(MutableMapping[str, Placed]):
         """Whether the build wrote each file anew, by site path."""
         return {**dict.fromkeys(self._in_place, False), **{rel: p.written for rel, p in self._placed.items()}}
 
+    def pages(self, is_page: Callable[[str], bool]) -> int:
+        """How many of the files are pages (``is_page``): every page kept in place,
+        without asking each (the test of 10,600 paths took 4 ms at the end of every
+        edit), and the files put that pass it."""
+        return len(self._in_place) + sum(1 for rel in self._placed if is_page(rel))
+
     def count(self, flag: Literal["written", "reused", "unbuilt"]) -> int:
         """How many files have ``flag`` set: written anew, reused, or not even
         built (every page kept in place is the latter two, not the first)."""

@@ -62,6 +62,12 @@ def _reused(stdout: str) -> int:
     return int(found.group(1))
 
 
+def _built_pages(stdout: str) -> int:
+    found = re.search(r"Built (\d+) pages", stdout)
+    assert found, stdout
+    return int(found.group(1))
+
+
 def _pages(tree: dict[str, str]) -> set[str]:
     """The rendered pages of a site (its HTML and XML files, the search page's
     assets aside)."""
@@ -155,16 +161,19 @@ def test_one_article_edit_renders_only_the_pages_it_touches(tmp_path: Path) -> N
         extra[f"content/sources/s{i:02}.yaml"] = f"file: s{i:02}.txt\ntitle: Report {i}\n"
     root = write_briefing(tmp_path / "b", extra)
     site = root / "site"
-    _build(root, site)
+    cold = _build(root, site)
     before = tree_hash(site)
     (root / "seeds" / "s07.txt").write_text("Report 7\nParagraph 7, corrected.\n", encoding="utf-8")
-    reused = _reused(_build(root, site))
+    edit = _build(root, site)
+    reused = _reused(edit)
     after = tree_hash(site)
     changed = {rel for rel in _pages(after) if before.get(rel) != after[rel]}
     assert "sources/s07/index.html" in changed
     assert not any(rel.startswith("sources/s") and rel != "sources/s07/index.html" for rel in changed)
     assert reused == len(_pages(after)) - len(changed)
     assert reused >= 30
+    # The pages counted, whether made or kept (kept ones are counted without a test each).
+    assert _built_pages(cold) == _built_pages(edit) == _built_pages(_build(root, site)) == len(_pages(after))
 
 
 def test_nothing_pickled_in_the_briefing_folder_is_ever_loaded(tmp_path: Path) -> None:

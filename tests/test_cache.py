@@ -17,6 +17,7 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -255,6 +256,22 @@ def test_a_value_altered_in_the_state_is_caught_by_its_checksum(tmp_path: Path, 
     cold = tmp_path / "cold"
     _build(root, cold)
     assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def test_the_state_of_a_deleted_briefing_is_deleted_by_the_next_cold_build(tmp_path: Path, user_cache: Path) -> None:
+    """A cold build deletes the states of briefings whose folder is gone, so the
+    cache does not grow with every briefing ever built: the state and its note
+    of the folder. Those of briefings still there are kept."""
+    gone, kept = write_briefing(tmp_path / "gone"), write_briefing(tmp_path / "kept")
+    for root in (gone, kept):
+        _build(root, root / "site")
+    leftovers = [_state_file(user_cache, gone), _state_file(user_cache, gone).with_suffix(".root")]
+    assert all(path.exists() for path in leftovers)
+    shutil.rmtree(gone)
+    other = write_briefing(tmp_path / "other")
+    _build(other, other / "site")
+    assert not any(path.exists() for path in leftovers)
+    assert _state_file(user_cache, other).exists() and _state_file(user_cache, kept).exists()
 
 
 def test_a_cold_build_that_fails_while_its_state_is_written_ahead_keeps_the_last_state(

@@ -205,6 +205,16 @@ def _state_file(user_cache: Path, root: Path) -> Path:
     return state_path(user_cache / "briefing", root, root / "site")
 
 
+def _edit_builds_as_a_cold_build(root: Path, tmp_path: Path) -> None:
+    """An edit (an actor's role), built on whatever state the build finds, makes
+    the site a cold build makes."""
+    write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
+    _build(root, root / "site")
+    cold = tmp_path / "cold"
+    _build(root, cold)
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
 def test_the_build_state_is_the_users_own(tmp_path: Path, user_cache: Path) -> None:
     root = write_briefing(tmp_path / "b")
     _build(root, root / "site")
@@ -231,11 +241,7 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path: Path, user_cache: Path,
     else:
         with sqlite3.connect(state) as conn:
             conn.execute("UPDATE kv SET value = ? WHERE ns = '' AND key = 'salt'", (b"other code",))
-    write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
-    _build(root, root / "site")
-    cold = tmp_path / "cold"
-    _build(root, cold)
-    assert tree_hash(root / "site") == tree_hash(cold)
+    _edit_builds_as_a_cold_build(root, tmp_path)
 
 
 def test_a_value_altered_in_the_state_is_caught_by_its_checksum(tmp_path: Path, user_cache: Path) -> None:
@@ -251,11 +257,7 @@ def test_a_value_altered_in_the_state_is_caught_by_its_checksum(tmp_path: Path, 
         conn.execute("UPDATE kv SET value = ? WHERE ns = 'meta' AND key = 'globals'", (altered,))
     with pytest.raises(DamagedState):
         Store.on_disk(state, state_salt(), root).table("meta").get("globals")
-    write_briefing(root, {"content/actors/bob.yaml": "name: Bob Jones\nrole: mediator\n"})
-    _build(root, root / "site")
-    cold = tmp_path / "cold"
-    _build(root, cold)
-    assert tree_hash(root / "site") == tree_hash(cold)
+    _edit_builds_as_a_cold_build(root, tmp_path)
 
 
 def test_the_state_of_a_deleted_briefing_is_deleted_by_the_next_cold_build(tmp_path: Path, user_cache: Path) -> None:

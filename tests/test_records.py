@@ -45,6 +45,25 @@ def test_records_compare_by_their_fields_and_in_order_when_asked() -> None:
     assert len({_One(1), _One(1), _One(2)}) == 2
 
 
+@record
+class _OtherOne:
+    value: int
+
+
+def test_records_of_two_classes_are_never_equal_even_with_equal_fields() -> None:
+    assert _One(1) != _OtherOne(1) and (_One(1) == _OtherOne(1)) is False
+    assert _One(1) != (1,) and _One(1) != 1
+    assert {_One(1): "a", _OtherOne(1): "b"} == {_One(1): "a", _OtherOne(1): "b"}
+
+
+def test_a_record_shows_its_class_and_fields() -> None:
+    assert repr(_Many("a", 2, ("x",))) == "_Many(name='a', count=2, tags=('x',))"
+    assert repr(_None()) == "_None()" and repr(_One(3)) == "_One(value=3)"
+    looped = _One([])  # type: ignore[arg-type]
+    looped.value.append(looped)  # a record inside itself is shown, not recursed into forever
+    assert repr(looped) == "_One(value=[...])"
+
+
 def test_a_record_with_a_field_outside_its_init_is_refused() -> None:
     with pytest.raises(TypeError, match="__init__ argument"):
         @record

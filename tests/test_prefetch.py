@@ -12,6 +12,7 @@ below, run by the ``test_*`` at the end.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import build as build_module
 from generator import fingerprint, memo, output, parallel, places, prefetch
 from generator.build import BuildOptions, build
 from generator.store import Store, state_path, state_salt
@@ -199,6 +201,33 @@ def scenario_a_helped_build_makes_a_page_edited_in_the_site_again(tmp_path: Path
     briefing.write_text(briefing.read_text(encoding="utf-8").replace("The bottom line.", "Changed."),
                         encoding="utf-8")
     build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
+    assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def scenario_a_damaged_entry_read_ahead_makes_the_helped_build_a_cold_one(tmp_path: Path) -> None:
+    # While the helper lists the inputs, the build reads ahead what it reads of
+    # the state once it knows what changed (build._READ_AHEAD: each an entry every
+    # build leaves). One found damaged then is what it would be later: the state
+    # is of no use, and the build a cold one.
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    state = state_path(memo.user_cache(), root, root / "site")
+    store = Store.on_disk(state, state_salt(), root)
+    try:
+        assert all(store.table("meta").get(name) is not None for name in build_module._READ_AHEAD)
+    finally:
+        store.close()
+    with sqlite3.connect(state) as conn:
+        value, = conn.execute("SELECT value FROM kv WHERE ns = 'meta' AND key = 'pages'").fetchone()
+        at = len(value) // 2  # one byte of the pickled value, its checksum left as it was
+        conn.execute("UPDATE kv SET value = ? WHERE ns = 'meta' AND key = 'pages'",
+                     (value[:at] + bytes([value[at] ^ 0xFF]) + value[at + 1:],))
+    article = root / "seeds/cairo.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "A paragraph added since.\n", encoding="utf-8")
+    result = build(BuildOptions(root=root, search=False), helper=_helped(root, root / "site"))
+    assert result.reused == 0, "no page kept on the word of a damaged state"
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
     assert tree_hash(root / "site") == tree_hash(cold)

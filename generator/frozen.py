@@ -54,44 +54,47 @@ def record(cls: type[T] | None = None, /, *, order: bool = False) -> Any:
     ``dataclass``'s, comparisons by the fields in order. Every field must be an
     ``__init__`` argument."""
     def make(c: type[T]) -> type[T]:
-        if order:
-            return _pickled_by_fields(dataclasses.dataclass(slots=True, unsafe_hash=True, order=True)(c))
-        # Only ``__init__`` is generated (compiled) per class; equality, the
-        # hash and the repr are shared functions over the field values. Every
-        # build imports all the records, and compiling the four methods of
-        # each took most of the 40 ms that making them cost.
-        return _compared_by_fields(_pickled_by_fields(dataclasses.dataclass(slots=True, eq=False, repr=False)(c)))
+        # Only ``__init__`` is generated (compiled) per class, but for the one
+        # ordered record; equality, the hash and the repr are shared functions
+        # over the field values. Every build imports the records, and compiling
+        # the four methods of each took most of the 40 ms that making them cost.
+        made = dataclasses.dataclass(slots=True, unsafe_hash=True, order=True)(c) if order else \
+            dataclasses.dataclass(slots=True, eq=False, repr=False)(c)
+        fields = dataclasses.fields(made)  # type: ignore[arg-type]
+        if not all(f.init for f in fields):
+            raise TypeError(f"{made.__name__}: every field of a record is an __init__ argument")
+        names = [f.name for f in fields]
+        values = _field_values(names)
+        _pickled_by_fields(made, values)
+        if not order:
+            _compared_by_fields(made, names, values)
+        return made
     return make if cls is None else make(cls)
 
 
-def _field_values(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
-    """A function giving the tuple of an instance's field values, in order."""
-    names = [f.name for f in dataclasses.fields(cls)]
+Values = Callable[[Any], tuple[Any, ...]]
+"""A function giving the tuple of an instance's field values, in order."""
+
+
+def _field_values(names: list[str]) -> Values:
+    """The :data:`Values` of the fields ``names``."""
     # attrgetter of one name gives the value itself; of none, an error.
     return (operator.attrgetter(*names) if len(names) > 1 else
             (lambda obj: (getattr(obj, names[0]),)) if names else (lambda obj: ()))
 
 
-def _pickled_by_fields(cls: type[T]) -> type[T]:
+def _pickled_by_fields(cls: type[T], values: Values) -> None:
     """Pickle instances of the dataclass ``cls`` as a call with their field values."""
-    if not all(f.init for f in dataclasses.fields(cls)):  # type: ignore[arg-type]
-        raise TypeError(f"{cls.__name__}: every field of a record is an __init__ argument")
-    values = _field_values(cls)
-
     def reduce(self: Any) -> tuple[type[T], tuple[Any, ...]]:
         return cls, values(self)
 
     cls.__reduce__ = reduce  # type: ignore[method-assign]
-    return cls
 
 
-def _compared_by_fields(cls: type[T]) -> type[T]:
+def _compared_by_fields(cls: type[Any], names: list[str], values: Values) -> None:
     """Give the dataclass ``cls`` what ``dataclass(eq=True, unsafe_hash=True,
     repr=True)`` would: equal to an instance of the same class with equal
     fields, hashed by its fields, shown as ``Name(field=value, ...)``."""
-    values = _field_values(cls)
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-
     def __eq__(self: Any, other: object) -> bool:
         if other.__class__ is self.__class__:
             return values(self) == values(other)
@@ -108,4 +111,3 @@ def _compared_by_fields(cls: type[T]) -> type[T]:
     for method in (__eq__, __hash__, __repr__):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         setattr(cls, method.__name__, method)
-    return cls

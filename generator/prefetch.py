@@ -20,6 +20,11 @@ has read what changed: the build meanwhile loads what the last build left and
 reads the edit, and the second core would be idle otherwise. The manifest is
 sent first, so the build can start writing ``briefing.json`` (a thread copying
 most of its 62 MB) while the stats are still being taken.
+
+``briefing build`` forks the helper before argparse is even imported, on a
+guess at its command line (``cli._early_helper``): what it imported before the
+fork delayed the helper by as much. With it, the helper has its looks ready
+well before the build asks for them.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from __future__ import annotations
 import mmap
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -60,9 +65,9 @@ class Helper:
     if it still runs."""
 
     def __init__(self, pending: list[Pending[tuple[Any, ...] | None]], root: Path, out: Path,
-                 options: dict[str, object], meeting: _Meeting) -> None:
+                 choices: Mapping[str, Any], meeting: _Meeting) -> None:
         self._pending = pending
-        self._root, self._out, self._options = root, out, options
+        self._root, self._out, self._choices = root, out, choices
         self._meeting = meeting
         self._looks: Looks | None = None
         self._manifest: dict[str, str] | None = None
@@ -72,8 +77,13 @@ class Helper:
         """The helper's looks; None when it failed (the build then looks itself)."""
         if not self._done:
             self._done = True
-            self._looks = _unpacked(self._pending[0].wait(), self._root, self._out, self._options)
+            self._looks = _unpacked(self._pending[0].wait(), self._root, self._out, self._choices)
         return self._looks
+
+    def asked(self, root: Path, out: Path, choices: Mapping[str, Any]) -> bool:
+        """Whether this helper looks for a build of ``root`` into ``out`` with
+        ``choices`` (see :func:`start`)."""
+        return (root, out, dict(choices)) == (self._root, self._out, dict(self._choices))
 
     def manifest(self, out: Path) -> dict[str, str] | None:
         """The manifest of the site in ``out`` (see ``fingerprint.manifest``), read once
@@ -116,17 +126,20 @@ class Helper:
             pending.cancel()
 
 
-def start(root: Path, out: Path, options: dict[str, object]) -> Helper | None:
+def start(root: Path, out: Path, choices: Mapping[str, Any]) -> Helper | None:
     """Fork a helper that takes the looks of a build of ``root`` into ``out``
-    with ``options`` (``fingerprint.covered``), then looks at the site in
-    ``out``; None where it cannot be forked. Call before importing what the
-    build needs. Not with other threads running: a lock one of them holds would
-    stay held in the helper, forever."""
+    with ``choices`` (the keyword arguments of ``fingerprint.covered``), then
+    looks at the site in ``out``; None where it cannot be forked. Call before
+    importing what the build needs: the helper imports the fingerprint itself,
+    and each process makes the options of ``choices`` on its own. Not with
+    other threads running: a lock one of them holds would stay held in the
+    helper, forever."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     meeting = _Meeting()
-    pending = fork_each(lambda: _look(root, out, options, meeting), [lambda: None, lambda: None, lambda: None])
-    return Helper(pending, root, out, options, meeting)
+    choices = dict(choices)
+    pending = fork_each(lambda: _look(root, out, choices, meeting), [lambda: None, lambda: None, lambda: None])
+    return Helper(pending, root, out, choices, meeting)
 
 
 class _Meeting:
@@ -169,7 +182,7 @@ _CHUNK = 256
 _FAR = 1 << 62
 
 
-def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) -> Iterator[tuple[Any, ...]]:
+def _look(root: Path, out: Path, choices: Mapping[str, Any], meeting: _Meeting) -> Iterator[tuple[Any, ...]]:
     """The fingerprint against the hashes the last build remembered, as plain
     data; then the manifest of the site in ``out``, and the stat of each of its
     files, which the build needs only once it has read what changed (the
@@ -185,7 +198,7 @@ def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) 
         known = fingerprint.Known.unpacked(store.table("meta").get("inputs"))
     finally:
         store.close()
-    found = fingerprint.inputs(root, builtin_templates(), options, known)
+    found = fingerprint.inputs(root, builtin_templates(), fingerprint.covered(**choices), known)
     if found is not None:
         found = found.looked_again()  # an edit: the build has the others' hashes
     # Long strings, not lists of 20,000: faster to unpickle.
@@ -198,8 +211,10 @@ def _look(root: Path, out: Path, options: dict[str, object], meeting: _Meeting) 
     yield _TAG, _SEP.join(meeting.from_front(lambda files: fingerprint.stat_entries(out, files), list(manifest)))
 
 
-def _unpacked(found: object, root: Path, out: Path, options: dict[str, object]) -> Looks | None:
-    from generator.fingerprint import Inputs, Known
+def _unpacked(found: object, root: Path, out: Path, choices: Mapping[str, Any]) -> Looks | None:
+    from generator.fingerprint import Inputs, Known, covered
+
+    options = covered(**choices)
 
     if not (isinstance(found, tuple) and len(found) == 2 and found[0] == _TAG):
         return None

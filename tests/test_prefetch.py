@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,6 +179,117 @@ def scenario_a_build_helped_after_an_edit_equals_a_cold_build(tmp_path: Path) ->
     assert tree_hash(root / "site") == tree_hash(cold)
 
 
+def scenario_the_command_forks_its_helper_before_parsing_and_builds_with_it(tmp_path: Path) -> None:
+    # ``briefing build`` guesses its command line before argparse is imported and
+    # forks the helper for that build; the build then takes the helper's looks,
+    # and the site is the cold build's, byte for byte.
+    from generator import cli
+
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    article = root / "seeds/cairo.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "A paragraph added since.\n", encoding="utf-8")
+    events: list[str] = []
+    real_start, real_parser, real_looks = prefetch.start, cli._parser, build_module._looks
+
+    def start(*args: Any, **kwargs: Any) -> prefetch.Helper | None:
+        events.append("fork")
+        return real_start(*args, **kwargs)
+
+    def parser() -> Any:
+        events.append("parse")
+        return real_parser()
+
+    def looks(*args: Any) -> prefetch.Looks | None:
+        found = real_looks(*args)
+        events.append("helped" if found is not None else "not helped")
+        return found
+
+    prefetch.start, cli._parser, build_module._looks = start, parser, looks  # type: ignore[assignment]
+    assert cli.main(["build", "--quiet", "--no-search", "--root", str(root)]) == 0
+    assert events == ["fork", "parse", "helped"]
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
+    assert tree_hash(root / "site") == tree_hash(cold)
+    # A spelling the guess does not read (an abbreviation argparse accepts): the
+    # helper is forked once the command line is parsed, as before.
+    events.clear()
+    article.write_text(article.read_text(encoding="utf-8") + "Another.\n", encoding="utf-8")
+    assert cli.main(["build", "--quiet", "--no-sea", "--root", str(root)]) == 0
+    assert events == ["parse", "fork", "helped"]
+
+
+def scenario_a_helper_forked_on_a_guess_is_kept_only_for_its_own_build(tmp_path: Path) -> None:
+    from generator import cli
+
+    root = write_briefing(tmp_path / "b")
+    build(BuildOptions(root=root, search=False))
+    guessed = cli._guess(["build", "--root", str(root)])
+    assert guessed is not None
+    for words, kept in ((["build", "--root", str(root)], True),
+                        (["build", "--root", str(root), "--noindex"], False),
+                        (["build", "--root", str(root), "--out", str(tmp_path / "other")], False),
+                        (["build", "--root", str(root), "--single-file", str(tmp_path / "one.html")], False)):
+        early = prefetch.start(guessed.root, cli._out(guessed), cli._choices(guessed))
+        assert early is not None
+        chosen = cli._helper(cli._parser().parse_args(words), early)
+        assert (chosen is early) == kept, words
+        if chosen is not None and not kept:
+            found = chosen.looks()
+            assert found is not None and found.options["noindex"] == ("--noindex" in words), words
+        if not kept:
+            assert early.looks() is None, "the helper of the wrong guess is stopped"
+        if chosen is not None:
+            chosen.close()
+
+
+GUESSED = [
+    ["build"],
+    ["build", "--root", "b", "--out", "o", "--quiet"],
+    ["build", "--root=b", "--out=o", "-q", "--drafts", "--noindex", "--no-search", "--report"],
+    ["build", "--root", "a", "--root", "b"],
+    ["build", "--root="],
+    ["build", "--root", ""],
+    ["build", "--base-url", "https://example.org/briefing/"],
+    ["build", "--base-url=https://example.org/?a=b"],
+]
+NOT_GUESSED = [
+    [],
+    ["check"],
+    ["serve", "--root", "b"],
+    ["--version"],
+    ["build", "--help"],
+    ["build", "-h"],
+    ["build", "--no-sea"],
+    ["build", "--root"],
+    ["build", "--root", "--out", "o"],
+    ["build", "--drafts=yes"],
+    ["build", "--single-file", "one.html"],
+    ["build", "--previous", "old"],
+    ["build", "extra"],
+    ["build", "--", "--root"],
+    ["build", "-qq"],
+]
+
+
+@pytest.mark.parametrize("words", GUESSED + NOT_GUESSED)
+def test_the_guess_at_a_build_is_what_argparse_reads_or_nothing(words: list[str]) -> None:
+    # The helper is forked on the guess before argparse runs: for the plain
+    # spellings the very build argparse then reads, and for anything else none.
+    from generator import cli
+
+    guessed = cli._guess(words)
+    assert (guessed is not None) == (words in GUESSED), words
+    if guessed is None:
+        return
+    args = cli._parser().parse_args(words)
+    assert args.command == "build"
+    assert (guessed.root, cli._out(guessed), cli._choices(guessed)) == (args.root, cli._out(args), cli._choices(args))
+    assert vars(guessed).items() <= vars(args).items(), "each option the guess reads, as argparse reads it"
+    choices = cli._choices(guessed)
+    assert fingerprint.covered(**choices) == choices, "the options the fingerprint covers, all of them"
+
+
 def test_no_helper_is_forked_while_other_threads_run(tmp_path: Path) -> None:
     # A lock another thread holds at the fork would stay held in the helper.
     stop = threading.Event()
@@ -234,12 +346,12 @@ def scenario_a_damaged_entry_read_ahead_makes_the_helped_build_a_cold_one(tmp_pa
 
 
 def test_the_helper_is_forked_before_the_heavy_modules_are_imported(tmp_path: Path) -> None:
-    # What the command imports before the fork delays the helper; the model's
-    # dataclasses, jinja2 and the rest come after it. Nor does the helper import
+    # What the command imports before the fork delays the helper; argparse, the
+    # model's dataclasses, jinja2 and the rest come after it. Nor does the helper import
     # them for its own work: its looks at the inputs and at the site.
     root = write_briefing(tmp_path / "b")
     build(BuildOptions(root=root, search=False))
-    heavy = "('dataclasses', 'inspect', 'jinja2', 'generator.errors', 'generator.model', 'generator.output')"
+    heavy = "('argparse', 'dataclasses', 'inspect', 'jinja2', 'generator.errors', 'generator.model', 'generator.output')"
     for work in ("pass", f"list(generator.prefetch._look(Path({str(root)!r}), Path({str(root / 'site')!r}), {OPTIONS!r}, generator.prefetch._Meeting()))"):
         code = ("import sys; from pathlib import Path; import generator.cli, generator.fingerprint, "
                 f"generator.prefetch; {work}; print(sorted(m for m in {heavy} if m in sys.modules))")

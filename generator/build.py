@@ -230,13 +230,16 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     meta = store.table("meta")
     entries = changed_entries(result.changed, site)
     # The helper's look at the site (see generator.prefetch): its manifest, then
-    # the stat of each of its files (10,600 of them took 80 ms, on the other core
-    # while this process read what changed).
+    # which of its files are not as the last build left them (a stat of each:
+    # 10,600 of them took 80 ms, on the other core while this process read
+    # what changed).
     manifest = helper.manifest(options.out_dir) if helper is not None else None
     with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), current=manifest) as staging:
         early = _json_early(site, options, store, entries, staging, last, own_out)
-        stats = helper.stats() if helper is not None and manifest is not None else None
-        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out, stats=stats)
+        altered = helper.altered(last, fingerprint.record_mark(meta.previous.get("record"))) \
+            if helper is not None and manifest is not None and last is not None else None
+        reusable, record = fingerprint.intact(options.out_dir, staging.previous, last, trusted=own_out,
+                                              altered=altered)
         if last is not None:  # without a record (a lost state), the site's manifest is all there is
             staging.distrust(rel for rel in staging.previous if rel not in reusable)
         files = render_site(site, options, diagnostics, changes=changes, store=store, memo=memo,

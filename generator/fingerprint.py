@@ -33,6 +33,7 @@ import json
 import marshal
 import os
 import time
+import zlib
 from array import array
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -520,22 +521,44 @@ def manifest(out: Path) -> dict[str, str]:
 
 
 def intact(out: Path, written: Mapping[str, str], known: Record | None, trusted: bool = False,
-           stats: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+           stats: Mapping[str, str] | None = None, altered: Collection[str] | None = None
+           ) -> tuple[dict[str, str], dict[str, str]]:
     """Of the site files ``written`` (path -> SHA-256, the site's own manifest),
     those still exactly as the last build (``known``) left them (size and
     mtime); and that record's entries for them. ``stats``: :func:`site_stats`
-    of ``written``, if taken already. ``trusted``: nothing but our builds writes
-    to ``out``, so every file the record has is taken as intact without a stat
-    (10,000 of them took 55 ms)."""
+    of ``written``, if taken already. ``altered``: the files of ``written``
+    found not to be as ``known`` has them, if that was judged already (by the
+    helper of ``generator.prefetch``): the others are. ``trusted``: nothing
+    but our builds writes to ``out``, so every file the record has is taken as
+    intact without a stat (10,000 of them took 55 ms)."""
     if known is None:
         return {}, {}
     files = known.files
-    if trusted:
-        kept = {rel: files[rel] for rel in written if rel in files}
+    if trusted or altered is not None:
+        left = altered or ()
+        kept = {rel: files[rel] for rel in written if rel in files and rel not in left}
     else:
         found = stats if stats is not None else site_stats(out, written)
         kept = {rel: entry for rel, entry in found.items() if files.get(rel) == entry}
     return {rel: written[rel] for rel in kept}, kept
+
+
+def altered(known: Record, files: Sequence[str], entries: Sequence[str]) -> list[str]:
+    """Of the site ``files``, whose :func:`stat_entries` are ``entries``, those
+    not as the record ``known`` has them (changed, gone, or not in it)."""
+    recorded = known.files.get
+    return [rel for rel, entry in zip(files, entries, strict=True) if recorded(rel) != entry]
+
+
+def record_mark(found: object) -> str | None:
+    """A short mark of a packed :class:`Record` (as the build state keeps it),
+    equal for the same record read twice: its fingerprint, and the length and
+    CRC-32 of its files' entries. The helper of ``generator.prefetch`` judges
+    the site's files against the record it read, and the build takes that
+    judgement only for the record it read itself."""
+    if not (isinstance(found, tuple) and len(found) == 3 and isinstance(found[1], bytes)):
+        return None
+    return f"{found[0]} {len(found[1])} {zlib.crc32(found[1])}"
 
 
 def site_stats(out: Path, files: Iterable[str]) -> dict[str, str]:

@@ -92,13 +92,14 @@ def scenario_a_helped_edit_that_needs_a_whole_read_has_every_hash(tmp_path: Path
 
 
 def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> None:
-    # Sent after the fingerprint: the site's manifest, then the stat of each of its files.
+    # Sent after the fingerprint: the site's manifest, then which of its files are
+    # not as the last build's record has them (the helper takes a stat of each).
     root = write_briefing(tmp_path / "b")
     out = root / "site"
     helper = _helped(root, out)
     assert helper.looks() is not None
     assert helper.manifest(tmp_path / "elsewhere") is None, "a look at another folder is not this one's"
-    assert (helper.manifest(out), helper.stats()) == ({}, {}), "no site yet"
+    assert helper.manifest(out) == {}, "no site yet"
     build(BuildOptions(root=root, search=False))
     (out / "index.html").write_text("edited by hand", encoding="utf-8")
     (out / "feed.xml").unlink()
@@ -106,9 +107,39 @@ def scenario_the_helpers_look_at_the_site_is_the_builds_own(tmp_path: Path) -> N
     assert helper.looks() is not None
     manifest = output.manifest(out)
     assert helper.manifest(out) == manifest and "feed.xml" in manifest
-    stats = helper.stats()
-    assert stats is not None and stats == fingerprint.site_stats(out, manifest) and "feed.xml" not in stats
-    assert stats["index.html"] == f"{len('edited by hand')} {(out / 'index.html').stat().st_mtime_ns}"
+    packed = _record(root, out)
+    last = fingerprint.Record.unpacked(packed)
+    assert last is not None
+    altered = helper.altered(last, fingerprint.record_mark(packed))
+    assert altered == {"index.html", "feed.xml"}
+    reusable, _ = fingerprint.intact(out, manifest, last, altered=altered)
+    assert reusable == fingerprint.intact(out, manifest, last)[0], "as judged by a stat of each here"
+    assert "index.html" not in reusable and "feed.xml" not in reusable and "sources/index.html" in reusable
+
+
+def scenario_the_helpers_judgement_is_taken_only_against_the_same_record(tmp_path: Path) -> None:
+    # The helper judges the site's files against the record it read; the build
+    # against another (a build in between) takes none of it, and looks itself.
+    root = write_briefing(tmp_path / "b")
+    out = root / "site"
+    build(BuildOptions(root=root, search=False))
+    helper = _helped(root, out)
+    assert helper.looks() is not None and helper.manifest(out)
+    packed = _record(root, out)
+    last = fingerprint.Record.unpacked(packed)
+    assert last is not None and isinstance(packed, tuple)
+    other = (packed[0], packed[1] + b" ", packed[2])
+    assert fingerprint.record_mark(other) != fingerprint.record_mark(packed)
+    assert helper.altered(last, fingerprint.record_mark(other)) is None
+    assert helper.altered(last, None) is None
+
+
+def _record(root: Path, out: Path) -> object:
+    store = Store.on_disk(state_path(memo.user_cache(), root, out), state_salt(), root)
+    try:
+        return store.table("meta").get("record")
+    finally:
+        store.close()
 
 
 def scenario_the_helper_and_the_build_meet_on_the_sites_files(tmp_path: Path) -> None:
@@ -177,6 +208,25 @@ def scenario_a_build_helped_after_an_edit_equals_a_cold_build(tmp_path: Path) ->
     cold = tmp_path / "cold"
     build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
     assert tree_hash(root / "site") == tree_hash(cold)
+
+
+def scenario_the_build_and_its_helper_together_judge_every_file_of_a_large_site(tmp_path: Path) -> None:
+    # 3,000 files: the build takes stats from the back while the helper still
+    # takes them from the front, and judges its part itself; together they find
+    # the files altered at both ends.
+    root = write_briefing(tmp_path / "b", {f"content/static/f{i:04}.txt": f"file {i}\n" for i in range(3000)})
+    out = root / "site"
+    build(BuildOptions(root=root, search=False))
+    manifest = output.manifest(out)
+    first, last_file = min(manifest), max(manifest)
+    for rel in (first, last_file):
+        (out / rel).write_text("edited by hand", encoding="utf-8")
+    packed = _record(root, out)
+    last = fingerprint.Record.unpacked(packed)
+    assert last is not None
+    helper = _helped(root, out)
+    assert helper.looks() is not None and helper.manifest(out) == manifest
+    assert helper.altered(last, fingerprint.record_mark(packed)) == {first, last_file}
 
 
 def scenario_the_command_forks_its_helper_before_parsing_and_builds_with_it(tmp_path: Path) -> None:

@@ -234,7 +234,9 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     # 10,600 of them took 80 ms, on the other core while this process read
     # what changed).
     manifest = helper.manifest(options.out_dir) if helper is not None else None
-    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), current=manifest) as staging:
+    text = helper.marker_text(last) if helper is not None and manifest is not None else None
+    with output.Staging(options.out_dir, spare=_as_identity(meta.get("spare")), current=manifest,
+                        current_text=text) as staging:
         early = _json_early(site, options, store, entries, staging, last, own_out)
         altered = helper.altered(last, fingerprint.record_mark(meta.previous.get("record"))) \
             if helper is not None and manifest is not None and last is not None else None

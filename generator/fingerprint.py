@@ -509,15 +509,39 @@ def manifest(out: Path) -> dict[str, str]:
     """The manifest of the site in ``out``: the digest of each of its files by
     site path (empty when there is none or it cannot be read)."""
     try:
-        data = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        text = (out / MARKER).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return {}
+    return manifest_of(text)
+
+
+def manifest_of(text: str) -> dict[str, str]:
+    """:func:`manifest` of the manifest file's ``text``."""
+    try:
+        data = json.loads(text)
         files = data.get("files", {})
-    except (OSError, ValueError, AttributeError):
+    except (ValueError, AttributeError):
         return {}
     if not isinstance(files, dict):
         return {}
     # Keys of a JSON object are strings; a value of another type (a hand-edited
     # marker) is made one, which no digest equals.
     return files if set(map(type, files.values())) <= {str} else {k: str(v) for k, v in files.items()}
+
+
+def marker(out: Path) -> tuple[str, str] | None:
+    """The text of the manifest file of the site in ``out``, and its size and
+    mtime as a :class:`Record` has them; None when it cannot be read, or
+    changed while it was."""
+    path = os.fspath(out / MARKER)
+    try:
+        before = _stat(path)
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+        after = _stat(path)
+    except (OSError, ValueError):
+        return None
+    return (text, after) if before == after else None
 
 
 def intact(out: Path, written: Mapping[str, str], known: Record | None, trusted: bool = False,

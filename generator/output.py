@@ -159,6 +159,22 @@ class SiteFiles(MutableMapping[str, Placed]):
         """The SHA-256 of each file, by site path."""
         return {**self._in_place, **{rel: placed.digest for rel, placed in self._placed.items()}}
 
+    def changed_from(self, previous: Mapping[str, str]) -> list[tuple[str, str]] | None:
+        """(path, digest) of each file whose digest is not the one ``previous``
+        has, in path order; None unless these are the very paths of ``previous``
+        (a file added or gone). Without a pass in Python over the pages kept in
+        place: their digests are compared with ``previous``'s as items, in C."""
+        if len(self) != len(previous) or not self._in_place.items() <= previous.items():
+            return None
+        changed = []
+        for rel, placed in self._placed.items():
+            was = previous.get(rel)
+            if was is None:
+                return None
+            if was != placed.digest:
+                changed.append((rel, placed.digest))
+        return sorted(changed)
+
     def written(self) -> dict[str, bool]:
         """Whether the build wrote each file anew, by site path."""
         return {**dict.fromkeys(self._in_place, False), **{rel: p.written for rel, p in self._placed.items()}}
@@ -190,13 +206,18 @@ class Staging:
     Raises :class:`OutputError` when the folder cannot be made.
     """
 
-    def __init__(self, out: Path, spare: Identity | None = None, current: dict[str, str] | None = None) -> None:
+    def __init__(self, out: Path, spare: Identity | None = None, current: dict[str, str] | None = None,
+                 current_text: str | None = None) -> None:
         """``spare``: the :func:`identity` of the spare folder this build may reuse,
         as a build of ours recorded it (see the module doc); None: make a new one.
-        ``current``: the current site's manifest, when the build has read it already."""
+        ``current``: the current site's manifest, when the build has read it
+        already; ``current_text``: the text it was read from, when that is the
+        file a build of ours wrote (its stat is the one the build recorded). The
+        new manifest is then made from it (see :func:`_marker_patched`)."""
         self.out = out
         self.previous = current if current is not None else manifest(out)
         """SHA-256 by site path of the current site's files, as its build wrote them."""
+        self._previous_text = current_text if current is not None else None
         self._altered: set[str] = set()
         """Files of the current site changed since then (see :meth:`distrust`)."""
         self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
@@ -347,7 +368,7 @@ class Staging:
             raise RuntimeError("a file put later was not waited for before the commit")
         try:
             self.prune(files)
-            (self.path / MARKER).write_text(_marker_text(files.digests()), encoding="utf-8")
+            (self.path / MARKER).write_text(self._marker(files), encoding="utf-8")
             replaced = identity(self.out)
             _swap(self.path, self.out)
         except OSError as exc:
@@ -377,6 +398,17 @@ class Staging:
                 remover.join()
         written = files.count("written")
         return WriteResult(written=written, kept=len(files) - written, removed=len(set(self.previous) - set(files)))
+
+    def _marker(self, files: SiteFiles) -> str:
+        """The new site's manifest file: the current one with the digests that
+        changed replaced, when its text is known (an edit's build: 10,600 files
+        took 11 ms to write out anew); else written out whole."""
+        if self._previous_text is not None:
+            changed = files.changed_from(self.previous)
+            text = _marker_patched(self._previous_text, changed) if changed is not None else None
+            if text is not None:
+                return text
+        return _marker_text(files.digests())
 
     def _make_spare(self, files: Iterable[str]) -> threading.Thread | None:
         """Start making the spare as a tree of hard links to the new site's files
@@ -722,6 +754,27 @@ def _marker_text(digests: Mapping[str, str]) -> str:
         lines = ",\n".join(f"{quote(rel)}: {quote(digests[rel])}" for rel in rels)
     return '{\n"files": {\n' + lines + '\n},\n"generator": "briefing"\n}\n' if digests else \
         '{\n"files": {},\n"generator": "briefing"\n}\n'
+
+
+def _marker_patched(text: str, changed: Sequence[tuple[str, str]]) -> str | None:
+    """:func:`_marker_text` of a manifest made from ``text``, the one of another
+    with the same paths, and ``changed`` (path, new digest; in path order, as
+    the text has them): its lines with the new digests. None when a path or
+    digest of ``changed`` is not plain, or not found."""
+    pieces: list[str] = []
+    at = 0
+    for rel, digest in changed:
+        if not (_PLAIN.fullmatch(rel) and _PLAIN.fullmatch(digest)):
+            return None
+        line = f'\n"{rel}": "'  # a path's line: no other line, nor a digest, holds this
+        start = text.find(line, at)
+        end = text.find('"', start + len(line)) if start >= 0 else -1
+        if end < 0:
+            return None
+        pieces += (text[at:start + len(line)], digest)
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 _PLAIN = re.compile(r'[ !#-\[\]-~]*')

@@ -76,6 +76,7 @@ class Helper:
         self._meeting = meeting
         self._looks: Looks | None = None
         self._manifest: dict[str, str] | None = None
+        self._marker: tuple[str | None, str | None] = (None, None)
         self._done = False
 
     def looks(self) -> Looks | None:
@@ -96,8 +97,21 @@ class Helper:
         folder (the build then reads it itself). Only once."""
         if out != self._out:
             return None
-        self._manifest = self._sent(1, dict)
+        sent = self._sent(1, tuple)
+        if sent is not None and len(sent) == 3 and isinstance(sent[0], dict):
+            self._manifest, self._marker = sent[0], sent[1:]
         return self._manifest
+
+    def marker_text(self, last: Record | None) -> str | None:
+        """The text that manifest was read from, when it is the file the last
+        build wrote (its size and mtime are the ones its record ``last`` has);
+        None otherwise. After :meth:`manifest`."""
+        from generator.fingerprint import MARKER
+
+        text, entry = self._marker
+        if last is None or text is None or entry != last.files.get(MARKER):
+            return None
+        return text
 
     def altered(self, last: Record, mark: str | None) -> set[str] | None:
         """The files of that manifest not as the record ``last`` of the last
@@ -217,8 +231,10 @@ def _look(root: Path, out: Path, choices: Mapping[str, Any], meeting: _Meeting) 
     yield _TAG, None if found is None else (
         found.key, _SEP.join(found.files), "".join(found.shas),
         found.table.packed() if found.table is not None else None, found.looked_at, found.partial)
-    manifest = fingerprint.manifest(out)
-    yield _TAG, manifest
+    read = fingerprint.marker(out)
+    manifest = fingerprint.manifest_of(read[0]) if read is not None else fingerprint.manifest(out)
+    # With its text and the text's stat: the build makes the next one from it (see output.Staging).
+    yield _TAG, (manifest, *(read if read is not None else (None, None)))
     files = list(manifest)
     entries = meeting.from_front(lambda chunk: fingerprint.stat_entries(out, chunk), files)
     record = fingerprint.Record.unpacked(last)

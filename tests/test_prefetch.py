@@ -229,6 +229,40 @@ def scenario_the_build_and_its_helper_together_judge_every_file_of_a_large_site(
     assert helper.altered(last, fingerprint.record_mark(packed)) == {first, last_file}
 
 
+def scenario_a_helped_edit_makes_its_manifest_from_the_last_one(tmp_path: Path) -> None:
+    # The helper sends the manifest's text with its stat: the build makes the new
+    # manifest from it when it is the file the last build wrote, and it is then
+    # the text written out whole (escaped names included); not from a file
+    # changed since, by hand say.
+    root = write_briefing(tmp_path / "b", {'content/static/quote "and" back\\slash.txt': "escaped"})
+    out = root / "site"
+    build(BuildOptions(root=root, search=False))
+    article = root / "seeds/cairo.txt"
+    for step in ("as written", "touched"):
+        packed = _record(root, out)
+        last = fingerprint.Record.unpacked(packed)
+        helper = _helped(root, out)
+        assert helper.looks() is not None and helper.manifest(out)
+        text = (out / output.MARKER).read_text(encoding="utf-8")
+        assert helper.marker_text(last) == (text if step == "as written" else None), step
+        helper.close()
+        article.write_text(article.read_text(encoding="utf-8") + f"A paragraph added: {step}.\n", encoding="utf-8")
+        whole: list[int] = []
+        real = output._marker_text
+        output._marker_text = lambda digests, whole=whole, real=real: whole.append(1) or real(digests)  # type: ignore[assignment,misc]
+        try:
+            build(BuildOptions(root=root, search=False), helper=_helped(root, out))
+        finally:
+            output._marker_text = real  # type: ignore[assignment]
+        assert len(whole) == (0 if step == "as written" else 1), step
+        made = (out / output.MARKER).read_text(encoding="utf-8")
+        assert made == output._marker_text(output.manifest(out)) and made != text, step
+        cold = tmp_path / f"cold-{step}"
+        build(BuildOptions(root=root, out=cold, search=False), Store.in_memory())
+        assert tree_hash(out) == tree_hash(cold), step
+        os.utime(out / output.MARKER, ns=(1, 1))  # for the next step: not as the build left it
+
+
 def scenario_the_command_forks_its_helper_before_parsing_and_builds_with_it(tmp_path: Path) -> None:
     # ``briefing build`` guesses its command line before argparse is imported and
     # forks the helper for that build; the build then takes the helper's looks,

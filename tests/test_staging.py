@@ -385,6 +385,38 @@ def test_the_files_of_a_site_keep_pages_in_place_as_digests_and_answer_as_placed
         files["a.html"]
 
 
+def test_the_manifest_made_from_the_last_one_is_the_one_written_out_whole() -> None:
+    """An edit's build makes its manifest from the current one's text, the
+    digests that changed replaced (``output._marker_patched``): the very text
+    written out whole, at the first path, the last, and between; or nothing
+    when a path or digest would need an escape, or the path is not there."""
+    before = {f"p{i:03}/index.html": f"{i:064x}" for i in range(200)}
+    before["data/briefing.json"] = "m" * 40  # named by its parts' digest: another length
+    text = output._marker_text(before)
+    for changed in ([("p000/index.html", "a" * 64)], [("p199/index.html", "b" * 64)],
+                    [("data/briefing.json", "c" * 70), ("p010/index.html", "d" * 64), ("p150/index.html", "")],
+                    []):
+        after = {**before, **dict(changed)}
+        assert output._marker_patched(text, sorted(changed)) == output._marker_text(after), changed
+    assert output._marker_patched(text, [("p000/index.html", 'say "x"')]) is None
+    assert output._marker_patched(text, [("p999/index.html", "a" * 64)]) is None
+    assert output._marker_patched(text, [("caf\u00e9", "a" * 64)]) is None
+
+
+def test_the_files_of_a_site_tell_which_digests_changed_from_the_last_manifest() -> None:
+    previous = {"a.html": "da", "b.html": "db", "c.html": "dc"}
+    files = output.SiteFiles({"a.html": "da", "b.html": "db"})
+    files["c.html"] = output.Placed("dc2", written=True)
+    assert files.changed_from(previous) == [("c.html", "dc2")]
+    files["b.html"] = output.Placed("db", written=False)
+    assert files.changed_from(previous) == [("c.html", "dc2")], "put again, the same digest"
+    assert files.changed_from({**previous, "d.html": "dd"}) is None, "a file gone"
+    files["e.html"] = output.Placed("de", written=True)
+    assert files.changed_from({**previous, "d.html": "dd"}) is None, "another file in its place"
+    assert output.SiteFiles({"a.html": "other"}).changed_from({"a.html": "da"}) is None, \
+        "a page kept in place is taken only with the digest the manifest has"
+
+
 def test_a_file_put_later_is_written_by_a_thread_as_put_would_write_it(tmp_path: Path) -> None:
     """``briefing.json`` is written by a thread while a small build renders its
     pages: its bytes and copied ranges are the ones :meth:`Staging.put_parts`

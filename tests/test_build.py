@@ -321,6 +321,21 @@ def test_briefing_json_is_encoded_in_pieces_to_the_same_bytes_as_one_dump() -> N
         assert b"".join(json_pieces(value)) == (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
+def test_the_places_of_a_few_parts_are_those_of_the_whole_index() -> None:
+    # An edit finds the parts it makes again by a search each, more by the index.
+    from array import array
+
+    from generator.data import PartMap
+
+    ids = [f"source:s{i:05}:blocks" for i in range(3000)]
+    parts = PartMap.of(ids, array("q", range(3000)), array("q", [1] * 3000), bytes(16 * 3000), 3000, b"u")
+    index = parts.index()
+    for wanted in (set(), {ids[0]}, {ids[-1], ids[1500]}, set(ids[:5]), set(ids[::100])):
+        assert parts.places(wanted) == {pid: index[pid] for pid in wanted}
+    assert parts.places({ids[0], "actor:nobody"}) is None, "a part the file does not have: no places"
+    assert parts.places({*ids[:20], "actor:nobody"}) is None
+
+
 _REMADE = """
 import resource, sys
 from generator import cli

@@ -232,9 +232,14 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     run.resolve(before, published)
     _save_heads(meta, heads, run.new_heads)
     meta["globals"] = Globals(drafts, briefing.drop, found)
-    previous = None if store.fresh else _site(run.previous_tables(), heads, run._published_before())
+    order = _order(published)
+    if store.fresh:
+        previous = None
+    else:
+        was = run._published_before()
+        previous = _site(run.previous_tables(), heads, order if was == published else _order(was))
     changed = Changed(fresh=store.fresh, previous=previous, units=run.changed_units(), touched=run.touched)
-    return Update(_site(run.tables(), run.new_heads, published), changed)
+    return Update(_site(run.tables(), run.new_heads, order), changed)
 
 
 class LastGood(NamedTuple):
@@ -937,9 +942,15 @@ class _Tables:
     cited_counts: Mapping[str, int]
 
 
-def _site(tables: _Tables, heads: Mapping[str, Head], published: Mapping[str, frozenset[str]]) -> Site:
-    """The site the units make, reading the tables on demand."""
-    sources, actors, topics = (sorted(published[k]) for k in ("source", "actor", "topic"))
+def _order(published: Mapping[str, frozenset[str]]) -> dict[str, dict[str, None]]:
+    """The published units of each kind, sorted by id, as the keys of a dict:
+    the site's mappings of a kind share it (see :func:`_units`)."""
+    return {kind: dict.fromkeys(sorted(published[kind])) for kind in ("source", "actor", "topic")}
+
+
+def _site(tables: _Tables, heads: Mapping[str, Head], order: Mapping[str, dict[str, None]]) -> Site:
+    """The site the units make, reading the tables on demand; ``order``: see :func:`_order`."""
+    sources, actors, topics = (order[k] for k in ("source", "actor", "topic"))
     resolved, facts, index = tables.resolved, tables.facts, tables.indexes
     found = resolved.get(BRIEFING)
     briefing = found.value if found is not None else tables.read[BRIEFING].record
@@ -967,9 +978,12 @@ def _site(tables: _Tables, heads: Mapping[str, Head], published: Mapping[str, fr
     )
 
 
-def _units(ids: Sequence[str], make: Callable[[str], Any]) -> Lazy[Any]:
-    """One thing per published unit of a kind (sorted by id), made on first read."""
-    return Lazy(dict.fromkeys(ids), make)
+def _units(ids: dict[str, None], make: Callable[[str], Any]) -> Lazy[Any]:
+    """One thing per published unit of a kind (``ids``, sorted: see :func:`_order`),
+    made on first read. The mappings of a kind share their keys, read only: a
+    dict of them each took 1 ms at 10,000 articles, 10 for the two sites of an
+    edit (the previous one and the new)."""
+    return Lazy(ids, make)
 
 
 def memory_store() -> Store:

@@ -728,7 +728,10 @@ class _Run:
         self.resolved_again.add(unit)
 
     def changed_units(self) -> set[str]:
-        return self.reread | self.analysed | self.resolved_again | (self.heads.keys() ^ self.new_heads.keys())
+        # The units that came or went: none, most often (the two sets of
+        # 10,600 keys compared, not made; 6 ms a call at 10,000 articles).
+        before, now = self.heads.keys(), self.new_heads.keys()
+        return self.reread | self.analysed | self.resolved_again | (set() if before == now else before ^ now)
 
 
 _HEAD_BUCKETS = 64
@@ -886,25 +889,40 @@ def _kinds(heads: Mapping[str, Head], drafts: bool) -> _Kinds:
 def _kinds_since(was: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]], heads: Mapping[str, Head],
                  now: Mapping[str, Head], drafts: bool) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """:func:`_kinds` of ``now``, from ``was``, those of ``heads``: only the units
-    whose head is another object are looked at (an edit's few), not all of them."""
-    present = {kind: set(ids) for kind, ids in was[0].items()}
-    published = {kind: set(ids) for kind, ids in was[1].items()}
+    whose head is another object are looked at (an edit's few), not all of them,
+    and only the kinds one of them enters or leaves are made again (copying
+    each of the 10,000 sources' took 9 ms of every edit)."""
+    present, published = was
+    edits: dict[str, tuple[set[str], set[str]]] = {}
+
+    def edit(kind: str) -> tuple[set[str], set[str]]:
+        if kind not in edits:
+            edits[kind] = (set(present[kind]), set(published[kind]))
+        return edits[kind]
+
     for unit, head in now.items():
         if heads.get(unit) is head:
             continue
         kind, _, ident = unit.partition(":")
-        if kind in present:
-            present[kind].add(ident)
-            if drafts or not head.draft:
-                published[kind].add(ident)
-            else:
-                published[kind].discard(ident)
-    for unit in heads.keys() - now.keys():
+        if kind not in present:
+            continue
+        shown = drafts or not head.draft
+        if ident in present[kind] and (ident in published[kind]) == shown:
+            continue  # read again, and still where it was
+        there, out = edit(kind)
+        there.add(ident)
+        if shown:
+            out.add(ident)
+        else:
+            out.discard(ident)
+    for unit in () if heads.keys() == now.keys() else heads.keys() - now.keys():
         kind, _, ident = unit.partition(":")
         if kind in present:
-            present[kind].discard(ident)
-            published[kind].discard(ident)
-    return ({k: frozenset(v) for k, v in present.items()}, {k: frozenset(v) for k, v in published.items()})
+            there, out = edit(kind)
+            there.discard(ident)
+            out.discard(ident)
+    return ({k: frozenset(edits[k][0]) if k in edits else v for k, v in present.items()},
+            {k: frozenset(edits[k][1]) if k in edits else v for k, v in published.items()})
 
 
 def _read_briefing(node: Any, _: str, at: Location, found: Diagnostics) -> Briefing | None:

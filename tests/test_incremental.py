@@ -219,3 +219,28 @@ def test_a_series_of_edits_built_on_the_state_equals_cold_builds(tmp_path: Path,
         assert tree_hash(root / "site") == expected, f"step {step}: {what}: briefing build"
         assert tree_hash(tmp_path / "preview") == expected, f"step {step}: {what}: the live preview"
         assert tree_hash(tmp_path / "told") == expected, f"step {step}: {what}: the preview told what changed"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_kinds_after_an_edit_are_those_counted_afresh(seed: int) -> None:
+    # update._kinds_since looks only at the heads an edit replaced, and makes
+    # again only the kinds one of them enters or leaves: what it finds must be
+    # what counting every head finds (update._kinds).
+    from generator import update
+
+    rng = random.Random(seed)
+    heads = {f"{kind}:{kind[0]}{i}": update.Head(("x",), draft=rng.random() < 0.2)
+             for kind in ("source", "actor", "topic") for i in range(30)}
+    heads[update.BRIEFING] = update.Head(("b",))
+    now = dict(heads)
+    for unit in rng.sample(sorted(heads), 8):
+        action = rng.choice(("reread", "draft", "gone"))
+        if action == "gone" and unit != update.BRIEFING:
+            del now[unit]
+        else:  # another head object: read again, maybe with its draft flag flipped
+            now[unit] = heads[unit]._replace(draft=heads[unit].draft != (action == "draft"))
+    for i in range(rng.randrange(3)):
+        now[f"actor:new{i}"] = update.Head(("y",), draft=rng.random() < 0.5)
+    for drafts in (False, True):
+        assert update._kinds_since(update._kinds(heads, drafts), heads, now, drafts) == \
+            update._kinds(now, drafts), (seed, drafts)

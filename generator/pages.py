@@ -95,7 +95,7 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
     what changed (None: everything); ``templates``: each template's key now;
     ``reusable``: the current site's intact files (site path -> digest)."""
     keys = pages.plan()
-    ids = [page_id(k) for k in keys]
+    ids = [f"{kind}/{item}" for kind, item in keys]  # page_id of each, without a call each
     book = Book.unpacked(store.table("meta").get("pages"))
     if entries is None or book is None or book.settings != pages.settings:
         return Plan(list(keys), {}, book, ids)
@@ -105,10 +105,11 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
     if book.changes != pages.changes:
         entries = entries | {(WHOLE, "changes")}
     row = dict(zip(book.ids, range(len(book.ids)), strict=True))
-    stale = _stale(book, row, Readers(store.table("readers")).of(entries), templates, reusable)
+    made = dict(zip(book.paths, book.digests, strict=True))
+    stale = _stale(book, made, row, Readers(store.table("readers")).of(entries), templates, reusable)
     if same:
         # Column at a time: every page kept, but the stale rows.
-        keep = dict(zip(book.paths, book.digests, strict=True))
+        keep = made
         for i in stale:
             del keep[book.paths[i]]
         return Plan([keys[i] for i in sorted(stale)], keep, book, ids)
@@ -123,14 +124,20 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
     return Plan(make, keep, book, ids)
 
 
-def _stale(book: Book, row: Mapping[str, int], affected: Iterable[str], templates: Mapping[str, bytes],
-           reusable: Mapping[str, str]) -> set[int]:
+def _stale(book: Book, made: dict[str, str], row: Mapping[str, int], affected: Iterable[str],
+           templates: Mapping[str, bytes], reusable: Mapping[str, str]) -> set[int]:
     """The rows of ``book`` whose page must be made again: always built, ``affected``
     (it read what changed), made with a template that changed since, or whose
-    file in the current site is not intact (see :func:`plan`)."""
-    in_place = reusable.get
-    stale = {i for i, (path, digest) in enumerate(zip(book.paths, book.digests, strict=True))
-             if in_place(path) != digest}
+    file in the current site is not intact (see :func:`plan`). ``made``: the
+    digest of each page of ``book`` by site path."""
+    # Most often every page is intact: the items (path, digest) compared in C
+    # tell (10,600 of them in a comprehension took 4 ms of every edit).
+    if made.items() <= reusable.items():
+        stale: set[int] = set()
+    else:
+        in_place = reusable.get
+        stale = {i for i, (path, digest) in enumerate(zip(book.paths, book.digests, strict=True))
+                 if in_place(path) != digest}
     stale.update(i for i, always in enumerate(book.always) if always)
     stale.update(row[pid] for pid in affected if pid in row)
     retemplated = {name for name in book.templates.keys() | templates.keys()

@@ -266,11 +266,17 @@ class Staging:
         """:meth:`put` for many :class:`Kept` files at once (path -> digest), the
         pages a build did not build again."""
         with self._writing():
-            recycled, previous = self.recycled.get, self.previous.get
             # Already in place (see _in_place), folder and all: the common case, a
-            # digest each (see SiteFiles), in one comprehension.
-            placed = SiteFiles({rel: digest for rel, digest in files.items()
-                                if recycled(rel) == digest and previous(rel) == digest})
+            # digest each (see SiteFiles). Most often all of them are, which
+            # comparing the items in C tells (0.7 ms for 10,600, against 9 ms
+            # for a comprehension); else one comprehension finds which.
+            items = files.items()
+            if items <= self.recycled.items() and items <= self.previous.items():
+                placed = SiteFiles(dict(files))
+            else:
+                recycled, previous = self.recycled.get, self.previous.get
+                placed = SiteFiles({rel: digest for rel, digest in items
+                                    if recycled(rel) == digest and previous(rel) == digest})
             if len(placed) < len(files):
                 for rel, digest in files.items():
                     if rel not in placed:

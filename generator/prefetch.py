@@ -235,11 +235,12 @@ def _look(root: Path, out: Path, choices: Mapping[str, Any], meeting: _Meeting) 
     manifest = fingerprint.manifest_of(read[0]) if read is not None else fingerprint.manifest(out)
     # With its text and the text's stat: the build makes the next one from it (see output.Staging).
     yield _TAG, (manifest, *(read if read is not None else (None, None)))
-    files = list(manifest)
-    entries = meeting.from_front(lambda chunk: fingerprint.stat_entries(out, chunk), files)
+    # The record first: once the stats are taken, the build waits for what is left to do.
     record = fingerprint.Record.unpacked(last)
     if record is None:
         return  # nothing to judge the site's files against: the build has no record either
+    files = list(manifest)
+    entries = meeting.from_front(lambda chunk: fingerprint.stat_entries(out, chunk), files)
     # The few files not as the record has them, as one string: not 10,600 stats.
     yield _TAG, (fingerprint.record_mark(last), len(entries),
                  _SEP.join(fingerprint.altered(record, files[:len(entries)], entries)))

@@ -562,3 +562,25 @@ def test_the_remembered_hashes_survive_the_build_state(tmp_path: Path) -> None:
     assert fingerprint.Known.unpacked(table.packed()) == table
     for other in (None, b"", b"not marshal", pickle.dumps({"a": "b"}), table.packed()[:-3]):
         assert fingerprint.Known.unpacked(other) is None
+
+
+@pytest.mark.parametrize("case", ["all", "marker", "not recorded", "recorded only"])
+def test_the_intact_files_are_the_same_found_at_once_or_one_by_one(tmp_path: Path, case: str) -> None:
+    # fingerprint.intact copies the tables whole when no file is altered; what it
+    # finds must be what looking at each file finds (an altered set naming no
+    # file of the site takes that way).
+    written = {f"p{i}/index.html": f"{i:064x}" for i in range(50)}
+    files = {rel: f"{i} 1" for i, rel in enumerate(written)}
+    if case == "marker":
+        files[fingerprint.MARKER] = "9 9"
+    elif case == "not recorded":
+        del files["p7/index.html"]
+    elif case == "recorded only":
+        files["gone.html"] = "1 1"
+        files[fingerprint.MARKER] = "9 9"
+    known = fingerprint.Record("key", files, [])
+    at_once = fingerprint.intact(tmp_path, written, known, altered=set())
+    one_by_one = fingerprint.intact(tmp_path, written, known, altered={"no such file"})
+    assert at_once == one_by_one
+    assert at_once == fingerprint.intact(tmp_path, written, known, trusted=True)
+    assert set(at_once[0]) == set(at_once[1]) == {rel for rel in written if rel in files}

@@ -95,7 +95,7 @@ def plan(pages: SitePages, entries: set[Entry] | None, store: Store, templates: 
     what changed (None: everything); ``templates``: each template's key now;
     ``reusable``: the current site's intact files (site path -> digest)."""
     keys = pages.plan()
-    ids = [f"{kind}/{item}" for kind, item in keys]  # page_id of each, without a call each
+    ids = [page_id(k) for k in keys]
     book = Book.unpacked(store.table("meta").get("pages"))
     if entries is None or book is None or book.settings != pages.settings:
         return Plan(list(keys), {}, book, ids)

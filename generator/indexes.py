@@ -206,6 +206,11 @@ class Indexes:
 
     def _replace_parts(self, name: str, unit: str, before: Mapping[str, object],
                        after: Mapping[str, object]) -> set[str]:
+        if not before:  # the unit's first contribution (each unit's, in a cold build)
+            for key, now in after.items():
+                if now is not None:
+                    self._entry(name, key)[unit] = now
+            return {key for key, now in after.items() if now is not None}
         changed = set()
         for key in before.keys() | after.keys():
             was, now = before.get(key), after.get(key)
@@ -221,6 +226,8 @@ class Indexes:
         return changed
 
     def _add_counts(self, before: Mapping[tuple[str, str], int], after: Mapping[tuple[str, str], int]) -> set[str]:
+        if not before:
+            return self._add_first(after)
         delta: dict[str, Counter[str]] = {}
         for (a, b), n in before.items():
             delta.setdefault(a, Counter())[b] -= n
@@ -240,6 +247,24 @@ class Indexes:
                     entry.pop(b, None)
             self._drop_if_empty("pairs", a, entry)
         return changed
+
+    def _add_first(self, after: Mapping[tuple[str, str], int]) -> set[str]:
+        """:meth:`_add_counts` from nothing: only additions, with no counters of
+        the differences (a cold build adds 10,000 sources' pairs: 0.4 s that way)."""
+        entries: dict[str, dict[str, int]] = {}
+        for (a, b), n in after.items():
+            if n:
+                entry = entries.get(a)
+                if entry is None:
+                    entry = entries[a] = self._entry("pairs", a)
+                total = entry.get(b, 0) + n
+                if total:
+                    entry[b] = total
+                else:
+                    entry.pop(b, None)
+        for a, entry in entries.items():
+            self._drop_if_empty("pairs", a, entry)
+        return set(entries)
 
 
 @dataclass(slots=True)

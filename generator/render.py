@@ -8,6 +8,8 @@ the built-in ones, so a user overrides a template by giving a file its name.
 
 from __future__ import annotations
 
+import io
+import re
 import traceback
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import field
@@ -15,7 +17,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import jinja2
+import jinja2.compiler
 import jinja2.meta
+import jinja2.nodes
 import markupsafe
 
 from generator import parallel
@@ -86,6 +90,43 @@ class _Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, globals)
 
 
+_LOCAL = re.compile(r"[lt]_\d+_[A-Za-z_][A-Za-z0-9_]*")
+"""How the compiled code names a template variable (``l_1_r``)."""
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, writing ``name.attr`` of a variable as a key lookup in
+    the compiled code when the value is a dict with that key, with no call.
+
+    Otherwise each ``{{ r.text }}`` is a call of ``environment.getattr``
+    (:class:`_Environment`'s, which looks in a dict first: the same value): 8
+    million calls in rendering 10,000 articles. An article's body rendered in
+    0.15 ms against 0.19; a cold build's rendering at 10,000 articles took
+    0.3 s less (8 pairs). Compiled templates kept by either compiler run the
+    same under the other, since both end in ``environment.getattr``, so the
+    bytecode cache need not tell them apart. Anything but a plain variable
+    (``a.b.c``'s outer lookup, a variable that may be undefined) is compiled
+    as Jinja does."""
+
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
+        if self.environment.is_async or not isinstance(node.node, jinja2.nodes.Name):
+            super().visit_Getattr(node, frame)
+            return
+        self.write("")  # pending line breaks and indentation go out first
+        real, self.stream = self.stream, io.StringIO()
+        try:
+            self.visit(node.node, frame)
+            obj = self.stream.getvalue()
+        finally:
+            self.stream = real
+        if not _LOCAL.fullmatch(obj):
+            self.write(f"environment.getattr({obj}, {node.attr!r})")
+            return
+        key = repr(node.attr)
+        self.write(f"({obj}[{key}] if {obj}.__class__ is dict and {key} in {obj} "
+                   f"else environment.getattr({obj}, {key}))")
+
+
 class _Environment(jinja2.Environment):
     """Jinja2, reading ``a.b`` from a context dict by key first.
 
@@ -100,6 +141,7 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
     template_class = _Template
+    code_generator_class = _CodeGenerator
 
 
 def environment(templates: TemplateSet, cache: Path | None = None) -> jinja2.Environment:

@@ -1,0 +1,62 @@
+"""The Jinja2 environment of generator/render.py: ``a.b`` as the templates read it.
+
+The compiler writes ``name.attr`` as a key lookup for a dict holding that key,
+and Jinja's own lookup for anything else: what a template shows must be the
+same as with Jinja's compiler, for every kind of value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.compiler
+import pytest
+
+from generator import render
+
+
+class _Item:
+    text = "an attribute"
+
+
+def _env(tmp_path: Path) -> jinja2.Environment:
+    return render.environment(render.TemplateSet(user=None, builtin=tmp_path))
+
+
+def _jinja(tmp_path: Path, template: str, **context: Any) -> str:
+    """What the same environment renders with Jinja2's own compiler, whose
+    ``a.b`` is a call of the environment's ``getattr`` (a dict's key first)."""
+    env = _env(tmp_path)
+    env.code_generator_class = jinja2.compiler.CodeGenerator
+    return env.from_string(template).render(**context)
+
+
+@pytest.mark.parametrize("value", [
+    {"text": "<b>a key</b>"},                 # a dict's key, escaped
+    {"items": "a key named as a method"},     # the key wins (Jinja's lookup alone gives the method)
+    _Item(),                                  # an object's attribute
+])
+def test_attribute_lookups_show_what_jinja_shows(tmp_path: Path, value: object) -> None:
+    template = "{% for r in rows %}{{ r.text if r.text is defined else r.items }}{% endfor %}"
+    ours = _env(tmp_path).from_string(template).render(rows=[value])
+    assert ours == _jinja(tmp_path, template, rows=[value])
+
+
+def test_a_dict_method_is_reached_when_the_dict_has_no_such_key(tmp_path: Path) -> None:
+    template = "{% for r in rows %}{{ r.keys()|list|join(',') }}{% endfor %}"
+    assert _env(tmp_path).from_string(template).render(rows=[{"a": 1, "b": 2}]) == "a,b"
+
+
+def test_a_missing_key_is_still_an_error(tmp_path: Path) -> None:
+    template = "{% for r in rows %}{{ r.nothing }}{% endfor %}"
+    with pytest.raises(jinja2.UndefinedError):
+        _env(tmp_path).from_string(template).render(rows=[{"text": "x"}])
+
+
+def test_a_variables_attribute_is_compiled_as_a_key_lookup(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    source = "{% for r in rows %}{{ r.text }}{% endfor %}"
+    code = env.compile(source, raw=True)
+    assert "l_1_r['text'] if l_1_r.__class__ is dict" in code
+    assert env.from_string(source).render(rows=[{"text": "a"}, {"text": "b"}]) == "ab"

@@ -207,10 +207,12 @@ class Indexes:
     def _replace_parts(self, name: str, unit: str, before: Mapping[str, object],
                        after: Mapping[str, object]) -> set[str]:
         if not before:  # the unit's first contribution (each unit's, in a cold build)
+            added = set()
             for key, now in after.items():
                 if now is not None:
                     self._entry(name, key)[unit] = now
-            return {key for key, now in after.items() if now is not None}
+                    added.add(key)
+            return added
         changed = set()
         for key in before.keys() | after.keys():
             was, now = before.get(key), after.get(key)

@@ -102,7 +102,7 @@ class BuildResult:
 
 def build(options: BuildOptions, store: Store | None = None, progress: Progress = no_progress,
           memo: Memo | None = None, changed: Collection[str] | None = None, own_out: bool = False,
-          helper: prefetch.Helper | None = None) -> BuildResult:
+          helper: prefetch.Helper | None = None, keep: list[object] | None = None) -> BuildResult:
     """Build the site into ``options.out_dir``.
 
     Raises :class:`ContentError` (with every diagnostic) when the briefing has
@@ -123,6 +123,9 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     is the same, byte for byte.
     ``progress`` is told how the build goes. The site it replaces is kept
     beside it as the next build's staging folder (see :mod:`generator.output`).
+    ``keep``: given what the build made (the site, its state), for a caller
+    that ends its process without freeing them (``cli.run``): freed object by
+    object as the build returned, a 10,000-article site took 0.19 s.
     """
     started = time.perf_counter()
     output.check_output(options.out_dir, options.root)
@@ -142,17 +145,19 @@ def build(options: BuildOptions, store: Store | None = None, progress: Progress 
     try:
         try:
             return _build(options, store, memo, progress, started, changed, own_out,
-                          helper if changed is None else None)
+                          helper if changed is None else None, keep)
         except DamagedState:
             # What the last build kept cannot be read back as written: it is of no
             # use, and the build is done again without it (a cold build).
             store.forget()
-            return _build(options, store, memo, progress, started, changed, own_out, None)
+            return _build(options, store, memo, progress, started, changed, own_out, None, keep)
     finally:
         if helper is not None:
             helper.close()  # still looking at the site, of no use now (a build with nothing to do)
         if own:
             store.close()
+        if keep is not None:
+            keep.append((store, memo))
 
 
 def _looks(helper: prefetch.Helper, options: BuildOptions) -> prefetch.Looks | None:
@@ -164,7 +169,8 @@ def _looks(helper: prefetch.Helper, options: BuildOptions) -> prefetch.Looks | N
 
 
 def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, started: float,
-           changed: Collection[str] | None, own_out: bool, helper: prefetch.Helper | None) -> BuildResult:
+           changed: Collection[str] | None, own_out: bool, helper: prefetch.Helper | None,
+           keep: list[object] | None) -> BuildResult:
     """:func:`build`, once the output folder is known to be usable."""
     with _long_lived() as made:
         meta = store.table("meta")
@@ -189,6 +195,8 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             result = update(options.paths, store, found.hashes if found is not None else None, diagnostics,
                             drafts=options.drafts, looked_at=found.looked_at if found is not None else None,
                             jobs=options.jobs, last=start, every_hash=_every_hash(found, meta))
+            if keep is not None:
+                keep.append((start, result))
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
             made()

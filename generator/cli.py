@@ -65,8 +65,11 @@ def run() -> NoReturn:
     templates, modules), and freeing it object by object took 40 to 70 ms of a
     one-article edit's build at 10,000 articles. Everything the command does is
     done by then (files written and closed, workers and threads joined); only
-    the output is flushed."""
-    code = main()
+    the output is flushed. What a build made is kept (``keep``) until then:
+    freeing it object by object as the build returned took 0.19 s of a
+    10,000-article cold build."""
+    made: list[object] = []
+    code = main(keep=made)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -75,8 +78,9 @@ def run() -> NoReturn:
     os._exit(code)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def main(argv: Sequence[str] | None = None, keep: list[object] | None = None) -> int:
+    """Run the command line; returns the exit status. ``keep`` is given what a
+    build made, for a caller that ends the process without freeing it (:func:`run`)."""
     words = list(sys.argv[1:] if argv is None else argv)
     # A plain ``briefing build``: its helper forked before argparse is even
     # imported (see _early_helper); a wrong guess is closed below.
@@ -93,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command in ("build", "check") and early is None:
         _keep_freed_memory()
+    args.keep = keep
     with _uncollected():
         if args.command == "build":
             # First thing, before the rest of the generator is imported (see _helper).
@@ -343,7 +348,7 @@ def _run_build(args: argparse.Namespace) -> int:
         contextlib.nullcontext(no_progress) if args.quiet else ProgressDisplay(sys.stderr))
     try:
         with shown as progress:
-            result = build(options, progress=progress, helper=helper)
+            result = build(options, progress=progress, helper=helper, keep=getattr(args, "keep", None))
     except ContentError as exc:
         _report(exc.diagnostics, sys.stderr)
         print("briefing: build failed; the previous site was left as it was", file=sys.stderr)

@@ -1,0 +1,64 @@
+"""What a build keeps alive, and for how long.
+
+A one-shot command ends without freeing its heap (``cli.run``), so a build can
+hand what it made to its caller instead of freeing it as it returns; and the
+cycle collector, paused while the readers index is made, is as it was after.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from generator import cli, pages
+from generator.build import BuildOptions, build
+from generator.store import Store
+from generator.update import Update
+from tests.helpers import tree_hash, write_briefing
+
+
+def test_a_build_hands_what_it_made_to_keep(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path / "b")
+    kept: list[object] = []
+    result = build(BuildOptions(root=root, search=False), keep=kept)
+    updates = [u for pair in kept if isinstance(pair, tuple) for u in pair if isinstance(u, Update)]
+    stores = [s for pair in kept if isinstance(pair, tuple) for s in pair if isinstance(s, Store)]
+    assert len(updates) == 1 and len(stores) == 1
+    assert set(updates[0].site.sources) == {"cairo"}  # the site the pages were made from
+    assert result.pages > 0
+
+
+def test_keeping_changes_nothing_in_the_site(tmp_path: Path) -> None:
+    kept: list[object] = []
+    one = write_briefing(tmp_path / "one")
+    two = write_briefing(tmp_path / "two")
+    build(BuildOptions(root=one, search=False), keep=kept)
+    build(BuildOptions(root=two, search=False))
+    assert kept
+    assert tree_hash(one / "site") == tree_hash(two / "site")
+
+
+def test_the_command_keeps_a_builds_objects_for_its_caller(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    root = write_briefing(tmp_path / "b")
+    kept: list[object] = []
+    assert cli.main(["build", "--quiet", "--no-search", "--root", str(root)], keep=kept) == 0
+    assert any(isinstance(u, Update) for pair in kept if isinstance(pair, tuple) for u in pair)
+    assert cli.main(["build", "--quiet", "--no-search", "--root", str(root)]) == 0  # nothing to keep: fine
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_then_as_it_was(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with pages._collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), pages._collector_paused():
+            raise RuntimeError
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

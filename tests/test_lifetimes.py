@@ -62,3 +62,15 @@ def test_the_collector_is_paused_then_as_it_was(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def _collecting(_: int) -> bool:
+    return gc.isenabled()
+
+
+def test_workers_run_without_the_collector_and_the_parent_keeps_it() -> None:
+    from generator.parallel import MIN_ITEMS, fork_map
+
+    assert gc.isenabled()
+    assert set(fork_map(_collecting, range(MIN_ITEMS), jobs=2)) == {False}
+    assert gc.isenabled()

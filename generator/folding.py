@@ -32,6 +32,14 @@ def fold(text: str) -> str:
         for char, folded in _FOLD:
             if char in text:
                 text = text.replace(char, folded)
+    # Most blocks have their words one space apart already, which three tests
+    # in C tell: a printable text holds no white space but the space (checked
+    # for every code point), so it is as split and joined again when it has no
+    # two spaces together and none at the ends. Splitting and joining every
+    # block took most of the time folding took (0.34 s at 10,000 articles,
+    # now 0.16 s).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 

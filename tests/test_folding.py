@@ -128,3 +128,23 @@ def test_fold_is_idempotent_and_trimmed(text: str) -> None:
     assert fold(folded) == folded
     assert folded == folded.strip()
     assert "  " not in folded
+
+
+_WHITE = st.sampled_from([chr(c) for c in range(0x3000 + 1) if chr(c).isspace()] + ["\u2028", "\u2029", "\u3000"])
+
+
+@given(st.lists(st.text(_CHARS) | _WHITE | st.just(" ")).map("".join))
+def test_fold_is_every_white_space_run_as_one_space_and_the_ends_trimmed(text: str) -> None:
+    # The definition, spelt out: replaced characters, then split and joined.
+    replaced = text
+    for typographic, plain in (("‘’‚‛′", "'"), ("“”„‟″", '"'), ("‐‑‒–—―−", "-")):
+        for char in typographic:
+            replaced = replaced.replace(char, plain)
+    assert fold(text) == " ".join(replaced.split())
+
+
+def test_every_white_space_character_is_folded() -> None:
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isspace():
+            assert fold(f"a{char}b") == "a b", hex(code)

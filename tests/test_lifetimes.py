@@ -74,3 +74,29 @@ def test_workers_run_without_the_collector_and_the_parent_keeps_it() -> None:
     assert gc.isenabled()
     assert set(fork_map(_collecting, range(MIN_ITEMS), jobs=2)) == {False}
     assert gc.isenabled()
+
+
+def _large(i: int) -> list[tuple[str, int]]:
+    return [("x" * 50, i)] * 4000  # a result larger than a pipe holds
+
+
+def test_the_pools_manager_thread_sleeps_while_results_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The standard pool's manager wakes whenever results wait unread, and
+    # spins (hundreds of rounds here); ours only when a worker exits or the
+    # work is done.
+    import multiprocessing.pool
+
+    from generator.parallel import fork_map
+
+    rounds = 0
+    maintain = multiprocessing.pool.Pool._maintain_pool
+
+    def counted(*args: object) -> None:
+        nonlocal rounds
+        rounds += 1
+        maintain(*args)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "_maintain_pool", staticmethod(counted))
+    results = list(fork_map(_large, range(400), jobs=2, chunksize=4))
+    assert [r[0][1] for r in results] == list(range(400))
+    assert rounds < 20, rounds

@@ -130,7 +130,7 @@ def test_fold_is_idempotent_and_trimmed(text: str) -> None:
     assert "  " not in folded
 
 
-_WHITE = st.sampled_from([chr(c) for c in range(0x3000 + 1) if chr(c).isspace()] + ["\u2028", "\u2029", "\u3000"])
+_WHITE = st.sampled_from([chr(c) for c in range(0x3000 + 1) if chr(c).isspace()])  # U+3000 is the last
 
 
 @given(st.lists(st.text(_CHARS) | _WHITE | st.just(" ")).map("".join))

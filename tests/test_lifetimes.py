@@ -16,7 +16,7 @@ from generator import cli, pages
 from generator.build import BuildOptions, build
 from generator.store import Store
 from generator.update import Update
-from tests.helpers import tree_hash, write_briefing
+from tests.helpers import write_briefing
 
 
 def test_a_build_hands_what_it_made_to_keep(tmp_path: Path) -> None:
@@ -30,18 +30,7 @@ def test_a_build_hands_what_it_made_to_keep(tmp_path: Path) -> None:
     assert result.pages > 0
 
 
-def test_keeping_changes_nothing_in_the_site(tmp_path: Path) -> None:
-    kept: list[object] = []
-    one = write_briefing(tmp_path / "one")
-    two = write_briefing(tmp_path / "two")
-    build(BuildOptions(root=one, search=False), keep=kept)
-    build(BuildOptions(root=two, search=False))
-    assert kept
-    assert tree_hash(one / "site") == tree_hash(two / "site")
-
-
-def test_the_command_keeps_a_builds_objects_for_its_caller(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                                           ) -> None:
+def test_the_command_keeps_a_builds_objects_for_its_caller(tmp_path: Path) -> None:
     root = write_briefing(tmp_path / "b")
     kept: list[object] = []
     assert cli.main(["build", "--quiet", "--no-search", "--root", str(root)], keep=kept) == 0

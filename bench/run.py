@@ -26,6 +26,17 @@ The timed `briefing` is installed the way users install it (`pip install .` into
 venv of its own, with its bytecode compiled), not the checkout's editable install.
 The machine's speed is probed (a fixed Python loop) before each size, because
 these machines are shared and their speed varies through the day.
+
+Nothing is deleted while builds are timed: the trees of earlier runs (and an
+earlier bench's peers folders, which peers.sh would delete just before Hugo's
+cold build) are moved into WORK/trash and deleted at the end. On ext4 without a
+journal, as these machines have, a new file's inode is chosen past every inode
+freed in the last minute (longer while its block is not yet written back), each
+looked up in turn (the kernel's recently_deleted: 8% of a cold build's samples
+in perf, none with nothing deleted before it): a cold build of
+10,000 articles right after deleting the last run's tree took 11.8 to 12.9 s,
+with 4.6 to 6.1 s in the kernel, against 11.4 to 11.9 s and 3.7 to 4.0 s after
+moving it aside (3 builds each).
 """
 
 from __future__ import annotations
@@ -119,7 +130,25 @@ def install(work: Path) -> Path:
     return python
 
 
-def bench_size(n: int, work: Path, runs: int, edits: int, python: Path, extra: list[str]
+class Trash:
+    """Folders the bench is done with: moved aside at once (a rename frees no
+    inode), deleted by :meth:`empty` once nothing is timed any more."""
+
+    def __init__(self, work: Path) -> None:
+        self.folder = work / "trash"
+        self.folder.mkdir(exist_ok=True)
+        self._count = 0
+
+    def discard(self, path: Path) -> None:
+        if path.exists():
+            self._count += 1
+            path.rename(self.folder / f"{os.getpid()}-{self._count}-{path.name}")
+
+    def empty(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def bench_size(n: int, work: Path, runs: int, edits: int, python: Path, extra: list[str], trash: Trash
                ) -> dict[str, tuple[float, float]]:
     corpus = work / f"corpus-{n}"
     if not (corpus / "briefing" / "content" / "briefing.yaml").is_file():
@@ -131,8 +160,8 @@ def bench_size(n: int, work: Path, runs: int, edits: int, python: Path, extra: l
     results: dict[str, list[tuple[float, float]]] = {"cold": [], "no-change": [], "one-edit": [], "next-edit": []}
     cache = work / "cache"  # the build state lives in the user's cache folder: a fresh one per cold build
     for i in range(runs):
-        shutil.rmtree(src, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
+        trash.discard(src)
+        trash.discard(cache)
         shutil.copytree(corpus / "briefing", src)
         out = src / "site"
         cmd = ["env", f"XDG_CACHE_HOME={cache}", *briefing, "build", "--quiet", *extra, "--root", str(src),
@@ -185,12 +214,18 @@ def main() -> None:
     print(f"# {version.stdout.strip()}; Python {sys.version.split()[0]}; {os.cpu_count()} cores;"
           f" median of {args.runs} runs ({args.runs * max(args.edits, 1)} next edits);"
           f" {time.strftime('%Y-%m-%d %H:%M')}")
+    trash = Trash(args.work)
+    for n in args.articles:  # what peers.sh would delete before its builds
+        trash.discard(args.work / f"peers-{n}")
     rows = []
-    for n in args.articles:
-        probe = speed_probe(python)
-        ours = bench_size(n, args.work, args.runs, max(args.edits, 1), python, extra)
-        theirs = peers(n, args.work) if args.peers else {}
-        rows.append((n, ours, theirs, probe, speed_probe(python)))
+    try:
+        for n in args.articles:
+            probe = speed_probe(python)
+            ours = bench_size(n, args.work, args.runs, max(args.edits, 1), python, extra, trash)
+            theirs = peers(n, args.work) if args.peers else {}
+            rows.append((n, ours, theirs, probe, speed_probe(python)))
+    finally:
+        trash.empty()
     print(f"\n{'articles':>8} {'case':<10} {'briefing s':>10} {'RSS MiB':>8} {'Hugo s':>7} {'ratio':>6}"
           f" {'Hugo MiB':>8} {'Pelican s':>9}")
     for n, ours, theirs, before, after in rows:

@@ -227,8 +227,10 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     published = run.published()
     found = run.phrases(before, published)
     run.analyse(found, before, published)
-    # What was read is complete: a cold build writes it while it resolves (one core).
-    store.write_ahead(("read",))
+    # What was read and found in the texts is complete: a cold build writes it
+    # while it resolves, on a core that would be idle (at 10,000 articles the
+    # text facts took 0.3 s of the later child's CPU, with both cores rendering).
+    store.write_ahead(("read", "facts"))
     run.resolve(before, published)
     _save_heads(meta, heads, run.new_heads)
     meta["globals"] = Globals(drafts, briefing.drop, found)

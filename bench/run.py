@@ -31,10 +31,10 @@ Nothing is deleted while builds are timed: the trees of earlier runs (and an
 earlier bench's peers folders, which peers.sh would delete just before Hugo's
 cold build) are moved into WORK/trash and deleted at the end. On ext4 without a
 journal, as these machines have, a new file's inode is chosen past every inode
-freed in the last minute (longer while its block is not yet written back), each
-looked up in turn (the kernel's recently_deleted: 8% of a cold build's samples
-in perf, none with nothing deleted before it): a cold build of
-10,000 articles right after deleting the last run's tree took 11.8 to 12.9 s,
+freed in the last 30 s (5.5 minutes while its inode table block is not yet
+written back), each looked up in turn (the kernel's recently_deleted: 8% of a
+cold build's samples in perf, none with nothing deleted before it): a cold build
+of 10,000 articles right after deleting the last run's tree took 11.8 to 12.9 s,
 with 4.6 to 6.1 s in the kernel, against 11.4 to 11.9 s and 3.7 to 4.0 s after
 moving it aside (3 builds each).
 """

@@ -31,7 +31,7 @@ Nothing is deleted while builds are timed: the trees of earlier runs (and an
 earlier bench's peers folders, which peers.sh would delete just before Hugo's
 cold build) are moved into WORK/trash and deleted at the end. On ext4 without a
 journal, as these machines have, a new file's inode is chosen past every inode
-freed in the last 30 s (5.5 minutes while its inode table block is not yet
+freed in the last minute (6 minutes while its inode table block is not yet
 written back), each looked up in turn (the kernel's recently_deleted: 8% of a
 cold build's samples in perf, none with nothing deleted before it): a cold build
 of 10,000 articles right after deleting the last run's tree took 11.8 to 12.9 s,

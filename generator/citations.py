@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from generator import fields
@@ -70,16 +71,24 @@ def resolve_citation(
     sources: Mapping[str, Source],
     folded: Mapping[str, Sequence[tuple[int, str]]],
     diagnostics: Diagnostics,
+    *,
+    unread: AbstractSet[str] = frozenset(),
 ) -> Citation | None:
     """The citation with its block found, or None (reported) when it does not resolve.
+    ``unread``: the sources whose summary or article could not be read.
 
     ``folded`` holds each source's numbered blocks as (n, folded text), computed
     once per build rather than once per quote.
     """
     source = sources.get(citation.source)
     if source is None:
-        diagnostics.error(citation.at, f"unknown source '{citation.source}'"
-                                       f"{did_you_mean(citation.source, sources)}")
+        if citation.source in unread:
+            diagnostics.error(citation.at, f"source '{citation.source}' could not be read, so this citation"
+                                           " cannot be checked; fix the errors reported for"
+                                           f" content/sources/{citation.source}.yaml or its article")
+        else:
+            diagnostics.error(citation.at, f"unknown source '{citation.source}'"
+                                           f"{did_you_mean(citation.source, sources)}")
         return None
     if citation.quote is not None:
         found = blocks_containing(citation.quote, folded[source.id])

@@ -138,6 +138,8 @@ class Source:
     key_points: tuple[Claim, ...] = ()
     draft: bool = False
     at: Location = field(default_factory=lambda: Location(""))
+    file_at: Location = field(default_factory=lambda: Location(""))
+    """Where ``file`` is written: the errors about the article point there."""
 
     @property
     def numbered(self) -> int:

@@ -40,6 +40,9 @@ class Scope:
     published_sources: AbstractSet[str]
     published_actors: AbstractSet[str]
     published_topics: AbstractSet[str]
+    unread: Mapping[str, AbstractSet[str]]
+    """The ids of each kind (``source``, ``actor``, ``topic``) whose file exists
+    but could not be read: a reference to one says so, not that it is unknown."""
 
 
 def analyse(source: Source, actors: PhraseMatcher, topics: PhraseMatcher
@@ -66,7 +69,7 @@ def resolve_source(source: Source, scope: Scope, diagnostics: Diagnostics) -> tu
 def resolve_topic(topic: Topic, scope: Scope, diagnostics: Diagnostics) -> Topic:
     """The topic with its key points and related topics resolved."""
     home = urls.item_page("topics", topic.id)
-    related = _refs(topic.related, "topic", scope.topics, scope.published_topics, diagnostics)
+    related = _refs(topic.related, "topic", scope, diagnostics)
     return replace(topic, key_points=_claims(topic.key_points, scope, diagnostics, home), related=related)
 
 
@@ -74,16 +77,14 @@ def resolve_actor(actor: Actor, scope: Scope, diagnostics: Diagnostics) -> tuple
     """The actor with references checked, and its positions as claims (so that
     they are cited, indexed and linked back like every other claim)."""
     affiliation = actor.affiliation
-    if affiliation is not None and not _check_ref(
-        affiliation, "actor", scope.actors, scope.published_actors, diagnostics
-    ):
+    if affiliation is not None and not _check_ref(affiliation, "actor", scope, diagnostics):
         affiliation = None
     home = urls.item_page("actors", actor.id)
     positions: list[Position] = []
     claims: list[Claim] = []
     for i, position in enumerate(actor.positions, 1):
         cite = _citations(position.cite, scope, diagnostics)
-        if not _check_ref(position.topic, "topic", scope.topics, scope.published_topics, diagnostics):
+        if not _check_ref(position.topic, "topic", scope, diagnostics):
             continue
         positions.append(replace(position, cite=cite))
         claims.append(Claim(
@@ -165,8 +166,8 @@ def _resolve_claim(claim: Claim, scope: Scope, diagnostics: Diagnostics, home: s
     return replace(
         claim,
         cite=_citations(claim.cite, scope, diagnostics),
-        actors=_refs(claim.actors, "actor", scope.actors, scope.published_actors, diagnostics),
-        topics=_refs(claim.topics, "topic", scope.topics, scope.published_topics, diagnostics),
+        actors=_refs(claim.actors, "actor", scope, diagnostics),
+        topics=_refs(claim.topics, "topic", scope, diagnostics),
         home=home,
         anchor=anchor,
     )
@@ -175,7 +176,8 @@ def _resolve_claim(claim: Claim, scope: Scope, diagnostics: Diagnostics, home: s
 def _citations(cites: Iterable[Citation], scope: Scope, diagnostics: Diagnostics) -> tuple[Citation, ...]:
     out = []
     for cite in cites:
-        resolved = resolve_citation(cite, scope.sources, scope.folded, diagnostics)
+        resolved = resolve_citation(cite, scope.sources, scope.folded, diagnostics,
+                                     unread=scope.unread.get("source", frozenset()))
         if resolved is None:
             continue
         if resolved.source not in scope.published_sources:
@@ -191,24 +193,22 @@ def _citations(cites: Iterable[Citation], scope: Scope, diagnostics: Diagnostics
     return tuple(unique.values())
 
 
-def _refs(
-    refs: Iterable[Ref],
-    kind: str,
-    existing: Mapping[str, object],
-    published: AbstractSet[str],
-    diagnostics: Diagnostics,
-) -> tuple[Ref, ...]:
-    return tuple(r for r in refs if _check_ref(r, kind, existing, published, diagnostics))
+def _refs(refs: Iterable[Ref], kind: str, scope: Scope, diagnostics: Diagnostics) -> tuple[Ref, ...]:
+    return tuple(r for r in refs if _check_ref(r, kind, scope, diagnostics))
 
 
-def _check_ref(
-    ref: Ref, kind: str, existing: Mapping[str, object], published: AbstractSet[str], diagnostics: Diagnostics
-) -> bool:
-    """Whether a reference stays in the published site (unknown ids are errors,
-    drafts are warnings)."""
+def _check_ref(ref: Ref, kind: str, scope: Scope, diagnostics: Diagnostics) -> bool:
+    """Whether a reference (to an actor or a topic) stays in the published site
+    (unknown ids are errors, drafts are warnings)."""
+    existing, published = (scope.actors, scope.published_actors) if kind == "actor" else \
+        (scope.topics, scope.published_topics)
     if ref.id not in existing:
-        diagnostics.error(ref.at, f"unknown {kind} '{ref.id}'{did_you_mean(ref.id, existing)}"
-                                  f" (no content/{kind}s/{ref.id}.yaml)")
+        if ref.id in scope.unread.get(kind, ()):
+            diagnostics.error(ref.at, f"{kind} '{ref.id}' could not be read, so this reference cannot be"
+                                      f" checked; fix the errors reported for content/{kind}s/{ref.id}.yaml")
+        else:
+            diagnostics.error(ref.at, f"unknown {kind} '{ref.id}'{did_you_mean(ref.id, existing)}"
+                                      f" (no content/{kind}s/{ref.id}.yaml)")
         return False
     if ref.id not in published:
         diagnostics.warning(ref.at, f"{kind} '{ref.id}' is a draft: this reference is left out of"

@@ -125,6 +125,7 @@ def read_source(node: Node | None, sid: str, at: Location, diagnostics: Diagnost
         key_points=key_points,
         draft=draft,
         at=at,
+        file_at=file_node.at if (file_node := f.get("file")) is not None else at,
     )
 
 

@@ -294,6 +294,9 @@ class _Run:
         self.indexes = Indexes(**self.index_tables)
         self.reread: set[str] = set()
         """Units whose files changed (or that are new)."""
+        self.attempted: set[str] = set()
+        """Units whose files this run tried to read: those of them left out of
+        ``new_heads`` exist but could not be read (see :meth:`unread`)."""
         self.listing = Diagnostics()
         """What listing the folders found (file names, links, sub-folders, articles
         no source names): the same while no file or folder comes or goes."""
@@ -386,6 +389,7 @@ class _Run:
             elif kind == "source":
                 if not os.path.isfile(path):
                     return None
+                run.attempted.add(unit)
                 summary = _Summary.of(run, unit, path)
                 head = self.heads.get(unit)
                 if summary is None or head is None or summary.file != head.file:
@@ -398,7 +402,20 @@ class _Run:
         self.diagnostics.extend(found.items)
         self.new_heads = {u: run.new_heads[u] for u in sorted(run.new_heads)}
         self.reread = run.reread
+        self.attempted = run.attempted
         return briefing
+
+    def unread(self) -> dict[str, frozenset[str]]:
+        """The ids of each kind whose file exists but could not be read (its
+        errors are reported): a reference to one is then not "unknown". A build
+        with any is failing, and a failed build keeps nothing, so the next one
+        reads them again: no stored result can depend on this."""
+        out: dict[str, set[str]] = {}
+        for unit in self.attempted:
+            if unit not in self.new_heads:
+                kind, _, ident = unit.partition(":")
+                out.setdefault(kind, set()).add(ident)
+        return {kind: frozenset(ids) for kind, ids in out.items()}
 
     def _sha(self, path: str, limit: int) -> tuple[str, bytes | None] | None:
         """A file's SHA-256 (and its bytes, when they had to be read to hash it);
@@ -421,6 +438,7 @@ class _Run:
 
     def _read_unit(self, unit: str, path: str, read: Any) -> None:
         """A briefing, topic or actor unit, read again if its file changed."""
+        self.attempted.add(unit)
         hashed = self._sha(path, MAX_YAML_BYTES)
         if hashed is None:
             return
@@ -453,6 +471,7 @@ class _Run:
         self._read_ahead([path for ident, path in files if "source:" + ident not in heads], seeds, drop)
         for ident, path in files:
             unit = "source:" + ident
+            self.attempted.add(unit)
             head = heads.get(unit)
             if head is not None:
                 # The common case, spelt out: an unchanged summary of an unchanged article.
@@ -470,16 +489,16 @@ class _Run:
                 continue
             if summary.file in named:
                 self.diagnostics.extend(summary.problems())
-                self.diagnostics.error(summary.record().at, f"file '{summary.file}' is already the article of"
-                                                            f" source '{named[summary.file]}'; each article has"
-                                                            " one summary")
+                self.diagnostics.error(summary.record().file_at,
+                                       f"file '{summary.file}' is already the article of source"
+                                       f" '{named[summary.file]}'; each article has one summary")
                 continue
             named[summary.file] = ident
             seed = seeds.get(summary.file)
             if seed is None:
                 self.diagnostics.extend(summary.problems())
-                self.diagnostics.error(summary.record().at, f"article 'seeds/{summary.file}' not found"
-                                                            f"{did_you_mean(summary.file, seeds)}")
+                self.diagnostics.error(summary.record().file_at, f"article 'seeds/{summary.file}' not found"
+                                                                 f"{did_you_mean(summary.file, seeds)}")
                 continue
             self._source_article(summary, seed, drop, drop_key)
         for name, path in seeds.items():
@@ -686,6 +705,7 @@ class _Run:
             published_sources=published["source"],
             published_actors=published["actor"],
             published_topics=published["topic"],
+            unread=self.unread(),
         )
 
     def _resolve_unit(self, unit: str, scope: Scope) -> None:

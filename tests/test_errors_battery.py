@@ -149,7 +149,7 @@ CASES = [
     Case("seed_path_traversal", {"content/sources/cairo.yaml": "file: ../../etc/passwd.txt\ntitle: T\n"},
          "content/sources/cairo.yaml:1:7", "must be the plain name of a file inside seeds/"),
     Case("missing_seed", {"seeds/cairo.txt": None},
-         "content/sources/cairo.yaml", "article 'seeds/cairo.txt' not found"),
+         "content/sources/cairo.yaml:1:7", "article 'seeds/cairo.txt' not found"),
     # symlinks out of the folder
     Case("symlink_yaml_outside", setup=symlinked_yaml,
          where="content/actors/evil.yaml", fragment="links outside the briefing folder"),

@@ -230,13 +230,39 @@ def test_seed_no_source_names_is_warned_and_not_published(tmp_path: Path) -> Non
 
 def test_missing_seed_is_error_with_did_you_mean(tmp_path: Path) -> None:
     root = write_briefing(tmp_path, {"content/sources/cairo.yaml": "file: ciaro.txt\ntitle: T\n"})
-    assert_diag(errors_of(root), "content/sources/cairo.yaml",
+    assert_diag(errors_of(root), "content/sources/cairo.yaml:1:7",
                 "article 'seeds/ciaro.txt' not found (did you mean 'cairo.txt'?)")
+
+
+def test_citing_a_source_whose_article_is_missing_says_so(tmp_path: Path) -> None:
+    # The source exists; calling it unknown would send the editor looking for a typo.
+    root = write_briefing(tmp_path, {"seeds/cairo.txt": None})
+    errors = errors_of(root)
+    assert_diag(errors, "content/briefing.yaml:6:12", "source 'cairo' could not be read, so this citation"
+                " cannot be checked; fix the errors reported for content/sources/cairo.yaml or its article")
+    assert not any("unknown source" in e for e in errors), errors
+
+
+def test_referring_to_an_unreadable_topic_or_actor_says_so(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path, {"content/topics/ceasefire.yaml": "title: Ceasefire\n\tkeywords: [x]\n",
+                                     "content/actors/alice.yaml": "name: [Alice\n"})
+    errors = errors_of(root)
+    assert_diag(errors, "content/topics/ceasefire.yaml:2:1", "indent with spaces, not tabs")
+    assert_diag(errors, "content/briefing.yaml:8:14", "topic 'ceasefire' could not be read, so this reference"
+                " cannot be checked; fix the errors reported for content/topics/ceasefire.yaml")
+    assert_diag(errors, "content/briefing.yaml:7:14", "actor 'alice' could not be read")
+    assert not any("unknown" in e for e in errors), errors
+
+
+def test_a_reference_to_no_file_at_all_is_still_unknown(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path, {"content/topics/ceasefire.yaml": None})
+    assert_diag(errors_of(root), "content/briefing.yaml:8:14",
+                "unknown topic 'ceasefire' (no content/topics/ceasefire.yaml)")
 
 
 def test_two_sources_naming_one_article_is_error(tmp_path: Path) -> None:
     root = write_briefing(tmp_path, {"content/sources/zcairo.yaml": "file: cairo.txt\ntitle: Again\n"})
-    assert_diag(errors_of(root), "content/sources/zcairo.yaml", "is already the article of source 'cairo'")
+    assert_diag(errors_of(root), "content/sources/zcairo.yaml:1:7", "is already the article of source 'cairo'")
 
 
 def test_the_same_block_cited_twice_is_one_citation(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ is too broken to use. References between files are checked later, in resolve.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from generator import fields
@@ -42,7 +43,8 @@ _POSITION_KEYS = ("topic", "stance", "cite")
 
 
 def read_briefing(node: Node | None, at: Location, diagnostics: Diagnostics) -> Briefing | None:
-    """``content/briefing.yaml`` as a :class:`Briefing`, or None if unusable."""
+    """``content/briefing.yaml`` as a :class:`Briefing`, or None if it is not a
+    mapping of keys at all."""
     f = fields.fields(node, _BRIEFING_KEYS, ("title", "as_of"), "briefing.yaml", diagnostics, at)
     if f is None:
         return None
@@ -54,11 +56,13 @@ def read_briefing(node: Node | None, at: Location, diagnostics: Diagnostics) -> 
     base_url = fields.url(f.get("base_url"), diagnostics, "base_url")
     language = fields.language(f.get("language"), diagnostics)
     _draft_on_briefing(f.get("draft"), diagnostics)
-    if title is None or as_of is None:
-        return None
+    # A missing or bad title or as_of is reported above, so the build fails; the
+    # record is still made, with stand-ins, so that the run goes on to check
+    # every other file's references and quotes (all errors in one run). Nothing
+    # of a failed build is kept or written.
     return Briefing(
-        title=title.strip(),
-        as_of=as_of,
+        title=(title or "").strip(),
+        as_of=as_of or dt.date.min,
         subtitle=(fields.text(f.get("subtitle"), diagnostics, "subtitle") or "").strip(),
         summary=fields.text(f.get("summary"), diagnostics, "summary") or "",
         key_points=key_points,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import assert_diag, build_site, errors_of, write_briefing
+from tests.helpers import assert_diag, build_errors, build_site, errors_of, write_briefing
 
 BRIEFING_HEAD = "title: T\nas_of: 2025-10-08\n"
 
@@ -200,3 +200,23 @@ def test_unreadable_yaml_is_one_error_not_also_empty(tmp_path: Path, data: bytes
     root = write_briefing(tmp_path, {"content/actors/bob.yaml": data})
     errors = [e for e in errors_of(root) if e.startswith("content/actors/bob.yaml")]
     assert len(errors) == 1 and errors[0].startswith(where + ": error:"), errors
+
+
+
+@pytest.mark.parametrize(("head", "where", "fragment"), [
+    ("title: Test briefing\n# no date\n", "content/briefing.yaml:1:1", "missing required key 'as_of'"),
+    ("# no title\nas_of: 2025-10-08\n", "content/briefing.yaml:2:1", "missing required key 'title'"),
+    ("title: [not, text]\nas_of: 2025-10-32\n", "content/briefing.yaml:2:8", "is not a real date"),
+])
+def test_a_briefing_without_a_usable_title_or_date_still_has_every_other_file_checked(
+        tmp_path: Path, head: str, where: str, fragment: str) -> None:
+    # The briefing's own error fails the build; the rest must not wait for a second run.
+    root = write_briefing(tmp_path, {
+        "content/briefing.yaml": head + "key_points:\n  - text: x\n    cite: [\"cairo: words nobody wrote\"]\n",
+        "content/actors/bob.yaml": "name: Bob Jones\naffiliation: nobody\n",
+    })
+    errors = build_errors(root)
+    assert_diag(errors, where, fragment)
+    assert_diag(errors, "content/briefing.yaml:5:12", "quote not found in source 'cairo'")
+    assert_diag(errors, "content/actors/bob.yaml:2:14", "unknown actor 'nobody'")
+    assert not (root / "site").exists()

@@ -196,10 +196,18 @@ def new_item(root: Path, kind: str, name: str, file: str | None = None) -> Path:
     return target
 
 
+# Latin letters that are not a base letter plus accents, so NFKD leaves them whole
+# and the ASCII step would drop them ("Ørsted" -> "rsted").
+_LATIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss",
+                        "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th",
+                        "Þ": "TH", "\u0131": "i", "ħ": "h", "Ħ": "H"})  # U+0131: dotless i
+
+
 def make_id(name: str) -> str:
-    """``name`` as an id: ASCII letters (accents dropped) and digits, lower case,
-    words joined by single hyphens; "" when nothing is left."""
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    """``name`` as an id: ASCII letters (accents dropped, ``ø``, ``ß`` and the like
+    spelt out) and digits, lower case, words joined by single hyphens; "" when
+    nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", name.translate(_LATIN)).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", ascii_text.replace("'", "").lower())
     return "-".join(words)[:80].strip("-")
 

@@ -95,6 +95,7 @@ def test_new_item_outside_a_briefing_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "expected"), [
     ("Khalil al-Hayya", "khalil-al-hayya"), ("  Zoë  Ünal ", "zoe-unal"), ("U.S. Army", "u-s-army"),
     ("O'Brien", "obrien"), ("東京", ""), ("2025 talks", "2025-talks"),
+    ("Zoë Müller-Ørsted", "zoe-muller-orsted"), ("Łukasz Straße", "lukasz-strasse"),
 ])
 def test_make_id(name: str, expected: str) -> None:
     assert make_id(name) == expected

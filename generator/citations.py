@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from generator import fields
 from generator.errors import Diagnostics, did_you_mean
-from generator.folding import blocks_containing, fold
+from generator.folding import blocks_containing, fold, why_not_found
 from generator.model import Citation, Source
 from generator.yamlload import Map, Node, Scalar, describe
 
@@ -93,9 +93,12 @@ def resolve_citation(
     if citation.quote is not None:
         found = blocks_containing(citation.quote, folded[source.id])
         if not found:
+            headings = [b.text for b in source.blocks if b.n is None]
+            near = why_not_found(citation.quote, folded[source.id], headings)
             diagnostics.error(citation.at, f"quote not found in source '{source.id}'"
-                                           f" ({source.file}): \"{_short(citation.quote)}\"; quotes must"
-                                           " be verbatim words from one paragraph or list item")
+                                           f" ({source.file}): \"{_short(citation.quote)}\"; "
+                                           + (f"{near}" if near else "quotes must be verbatim words from"
+                                                                    " one paragraph or list item"))
             return None
         return replace(citation, n=found[0])
     if citation.n is not None and not 1 <= citation.n <= source.numbered:

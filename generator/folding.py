@@ -12,6 +12,7 @@ Case is kept: a quote must have the article's capitalisation.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 _FOLD = tuple({
@@ -56,3 +57,50 @@ def blocks_containing(quote: str, folded: Sequence[tuple[int, str]]) -> list[int
     if not needle:
         return []
     return [n for n, text in folded if needle in text]
+
+
+def why_not_found(quote: str, folded: Sequence[tuple[int, str]], headings: Sequence[str] = ()) -> str:
+    """What is nearest to a quote that is in no numbered block, as a hint for its
+    error ("" when nothing is near): a heading that holds it, the block that holds
+    it in other capitals, the blocks it runs across, or the block that holds the
+    most of its opening words. ``headings``: the source's headings, as written."""
+    needle = fold(quote)
+    if not needle:
+        return ""
+    if any(needle in fold(heading) for heading in headings):
+        return "it is in a heading, and only paragraphs and list items can be cited"
+    lowered = needle.lower()
+    for n, text in folded:
+        low = text.lower()
+        at = low.find(lowered)
+        if at >= 0 and len(low) == len(text):  # offsets agree, so the text as written can be shown
+            return f"p{n} has it with other capitals: \"{_clip(text[at:at + len(needle)])}\"; case counts"
+    for (n, text), (m, following) in itertools.pairwise(folded):
+        if needle in f"{text} {following}":
+            return f"it runs from p{n} into p{m}; quote words from one block, or cite each block"
+    words = needle.split(" ")
+    best, best_n = 0, 0
+    for n, text in folded:
+        k = _opening_words_in(words, text)
+        if k > best:
+            best, best_n = k, n
+    if best >= 2 or (best == 1 and len(words) == 1):
+        return (f"p{best_n} has its opening words \"{_clip(' '.join(words[:best]))}\" but not"
+                f" \"{_clip(' '.join(words[best:best + 6]))}\" after them")
+    return ""
+
+
+def _opening_words_in(words: Sequence[str], text: str) -> int:
+    """How many of ``words``, from the first, occur together in ``text``."""
+    lo, hi = 0, len(words)  # a phrase in the text has every shorter opening in it too
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if " ".join(words[:mid]) in text:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"

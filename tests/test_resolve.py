@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import (
     anchors,
     assert_diag,
@@ -62,7 +64,21 @@ def test_quote_across_two_blocks_is_not_found(tmp_path: Path) -> None:
 
 def test_quote_in_a_heading_is_not_found(tmp_path: Path) -> None:
     root = write_briefing(tmp_path, {"content/briefing.yaml": cite_briefing("'cairo: Talks in Cairo'")})
-    assert_diag(errors_of(root), "content/briefing.yaml:6:9", "quote not found in source 'cairo'")
+    assert_diag(errors_of(root), "content/briefing.yaml:6:9", "quote not found in source 'cairo' (cairo.txt):"
+                " \"Talks in Cairo\"; it is in a heading, and only paragraphs and list items can be cited")
+
+
+@pytest.mark.parametrize(("quote", "hint"), [
+    ("negotiators met in Cairo", "p1 has it with other capitals: \"Negotiators met in Cairo\"; case counts"),
+    ("the ceasefire. Alice Smith said", "it runs from p1 into p2; quote words from one block, or cite each block"),
+    ("Alice Smith said the first phase is close",
+     "p2 has its opening words \"Alice Smith said the\" but not \"first phase is close\" after them"),
+    ("words nobody wrote", "quotes must be verbatim words from one paragraph or list item"),
+])
+def test_a_quote_not_found_says_what_is_nearest(tmp_path: Path, quote: str, hint: str) -> None:
+    root = write_briefing(tmp_path, {"content/briefing.yaml": cite_briefing(f"'cairo: {quote}'")})
+    assert_diag(errors_of(root), "content/briefing.yaml:6:9", f"quote not found in source 'cairo' (cairo.txt):"
+                f" \"{quote}\"; {hint}")
 
 
 def test_quote_not_in_source_is_error_with_line(tmp_path: Path) -> None:

@@ -245,10 +245,6 @@ class Site:
     months: Mapping[str, tuple[str, ...]]
     """The months sources were published in (``2025-10``, or ``undated``) -> their
     ids, newest first."""
-    text_keys: Mapping[str, bytes] = field(default_factory=dict)
-    """For each source, the key its text analysis is known by: a digest of its
-    blocks and of every actor's and topic's phrases. Whatever comes from the
-    text (its blocks, ``mentions``, ``passages``) is the same while it is."""
 
     @property
     def claims(self) -> tuple[Claim, ...]:

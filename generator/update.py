@@ -140,8 +140,6 @@ class _Parsed(NamedTuple):
 class Facts:
     """What a published source's text yields."""
 
-    key: bytes
-    """A digest of the text and of every phrase looked for (see ``Site.text_keys``)."""
     mentions: Mapping[int, tuple[Span, ...]]
     passages: Mapping[int, tuple[Span, ...]]
 
@@ -620,17 +618,16 @@ class _Run:
         within = [b.text for s in sources for b in s.blocks if b.n is not None] if len(todo) <= _FEW_TEXTS else None
         actor_matcher, topic_matcher = matchers(found, self.diagnostics, within)
 
-        def analysed(at: int) -> tuple[bytes, dict[int, tuple[Span, ...]], dict[int, tuple[Span, ...]]]:
-            source = sources[at]
-            return digest(found.key, source.id, source.blocks), *analyse(source, actor_matcher, topic_matcher)
+        def analysed(at: int) -> tuple[dict[int, tuple[Span, ...]], dict[int, tuple[Span, ...]]]:
+            return analyse(sources[at], actor_matcher, topic_matcher)
 
         # Each source is analysed on its own: across the cores for many (the
         # workers inherit the sources and matchers; only the key and spans come back).
         found_all = fork_map(analysed, range(len(sources)), jobs=self.jobs, chunksize=64)
-        for source, (key, mentions, passages) in zip(sources, found_all, strict=True):
+        for source, (mentions, passages) in zip(sources, found_all, strict=True):
             old = self.facts.get(source.id)
-            if old is None or (old.key, old.mentions, old.passages) != (key, mentions, passages):
-                self.facts[source.id] = Facts(key, mentions, passages)
+            if old is None or (old.mentions, old.passages) != (mentions, passages):
+                self.facts[source.id] = Facts(mentions, passages)
             self.analysed.add(f"source:{source.id}")
 
     # ------------------------------------------------------------ resolve
@@ -1014,7 +1011,6 @@ def _site(tables: _Tables, heads: Mapping[str, Head], order: Mapping[str, dict[s
         members=view(index["members"], in_unit_order, actors),
         positions_by_topic=view(index["positions"], in_unit_order, topics),
         months=view(index["months"], by_date),
-        text_keys=_units(sources, lambda sid: facts[sid].key),
     )
 
 

@@ -295,6 +295,9 @@ class _Run:
         self.attempted: set[str] = set()
         """Units whose files this run tried to read: those of them left out of
         ``new_heads`` exist but could not be read (see :meth:`unread`)."""
+        self.unarticled: list[Source] = []
+        """Summaries read whose article was not (not found, or not readable; an
+        error): their key points are still checked, against the other sources."""
         self.listing = Diagnostics()
         """What listing the folders found (file names, links, sub-folders, articles
         no source names): the same while no file or folder comes or goes."""
@@ -401,6 +404,7 @@ class _Run:
         self.new_heads = {u: run.new_heads[u] for u in sorted(run.new_heads)}
         self.reread = run.reread
         self.attempted = run.attempted
+        self.unarticled = run.unarticled
         return briefing
 
     def unread(self) -> dict[str, frozenset[str]]:
@@ -487,6 +491,7 @@ class _Run:
                 continue
             if summary.file in named:
                 self.diagnostics.extend(summary.problems())
+                self.unarticled.append(summary.record())
                 self.diagnostics.error(summary.record().file_at,
                                        f"file '{summary.file}' is already the article of source"
                                        f" '{named[summary.file]}'; each article has one summary")
@@ -495,6 +500,7 @@ class _Run:
             seed = seeds.get(summary.file)
             if seed is None:
                 self.diagnostics.extend(summary.problems())
+                self.unarticled.append(summary.record())
                 self.diagnostics.error(summary.record().file_at, f"article 'seeds/{summary.file}' not found"
                                                                  f"{did_you_mean(summary.file, seeds)}")
                 continue
@@ -538,6 +544,7 @@ class _Run:
         hashed = self._sha(seed, MAX_ARTICLE_BYTES)
         if hashed is None:
             self.diagnostics.extend(summary.problems())
+            self.unarticled.append(summary.record())
             return
         seed_sha, data = hashed
         head = self.heads.get(unit)
@@ -548,6 +555,7 @@ class _Run:
         data = self._bytes(seed, MAX_ARTICLE_BYTES, data)
         if data is None:
             self.diagnostics.extend(summary.problems())
+            self.unarticled.append(summary.record())
             return
         blocks, article = parse_article(self.paths, Path(seed), data, drop)
         self._source_parsed(summary, _Parsed(hashlib.sha256(data).hexdigest(), blocks, tuple(article)), drop_key)
@@ -558,10 +566,12 @@ class _Run:
         problems = summary.problems()
         if article.sha is None:  # could not be read
             self.diagnostics.extend((*article.problems, *problems))
+            self.unarticled.append(summary.record())
             return
         self.diagnostics.extend((*problems, *article.problems))
         blocks = article.made
         if blocks is None:
+            self.unarticled.append(summary.record())
             return
         record = replace(summary.record(), blocks=blocks)
         self.read[unit] = Read(record, problems, article.problems)
@@ -658,10 +668,13 @@ class _Run:
         for unit, head in self.new_heads.items():  # as the last good build found them
             if head.resolve_warnings and unit not in todo and now(unit):
                 _report(self.diagnostics, head.resolve_warnings)
-        if todo:
+        checked = [s for s in self.unarticled if self.drafts or not s.draft]
+        if todo or checked:
             scope = self._scope(published, present)
             for unit in sorted(todo):
                 self._resolve_unit(unit, scope)
+            for source in checked:  # only in a failing build: nothing of it is kept
+                resolve_source(source, scope, self.diagnostics)
         # Analysed again but not resolved again: the same claims, new mentions.
         for unit in sorted(self.analysed - todo):
             if now(unit):

@@ -259,6 +259,18 @@ def test_citing_a_source_whose_article_is_missing_says_so(tmp_path: Path) -> Non
     assert not any("unknown source" in e for e in errors), errors
 
 
+def test_a_source_whose_article_is_missing_still_has_its_key_points_checked(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path, {
+        "content/sources/cairo.yaml": "file: ciaro.txt\ntitle: T\nkey_points:\n  - text: x\n"
+                                      "    cite: [\"cairo#p1\", \"kairo\"]\n    actors: [nobody]\n",
+    })
+    errors = errors_of(root)
+    assert_diag(errors, "content/sources/cairo.yaml:1:7", "article 'seeds/ciaro.txt' not found")
+    assert_diag(errors, "content/sources/cairo.yaml:5:12", "source 'cairo' could not be read")
+    assert_diag(errors, "content/sources/cairo.yaml:5:24", "unknown source 'kairo'")
+    assert_diag(errors, "content/sources/cairo.yaml:6:14", "unknown actor 'nobody'")
+
+
 def test_referring_to_an_unreadable_topic_or_actor_says_so(tmp_path: Path) -> None:
     root = write_briefing(tmp_path, {"content/topics/ceasefire.yaml": "title: Ceasefire\n\tkeywords: [x]\n",
                                      "content/actors/alice.yaml": "name: [Alice\n"})

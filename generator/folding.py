@@ -59,13 +59,18 @@ def blocks_containing(quote: str, folded: Sequence[tuple[int, str]]) -> list[int
     return [n for n, text in folded if needle in text]
 
 
+HINT_MAX_CHARS = 200_000
+"""A quote not found in a source longer than this gets no hint: each hint makes a
+few passes over the source, and a briefing may hold thousands of bad quotes."""
+
+
 def why_not_found(quote: str, folded: Sequence[tuple[int, str]], headings: Sequence[str] = ()) -> str:
     """What is nearest to a quote that is in no numbered block, as a hint for its
     error ("" when nothing is near): a heading that holds it, the block that holds
     it in other capitals, the blocks it runs across, or the block that holds the
     most of its opening words. ``headings``: the source's headings, as written."""
     needle = fold(quote)
-    if not needle:
+    if not needle or sum(len(text) for _, text in folded) > HINT_MAX_CHARS:
         return ""
     if any(needle in fold(heading) for heading in headings):
         return "it is in a heading, and only paragraphs and list items can be cited"

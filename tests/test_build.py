@@ -362,3 +362,21 @@ def test_the_build_command_keeps_freed_memory_for_its_next_buffers() -> None:
 
     assert faults("build") < 100
     assert faults("default") > 1500, "the default allocator faults the pages in again"
+
+
+def test_a_briefing_with_no_actors_or_topics_says_so_and_shows_no_empty_lists(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path, {
+        "content/briefing.yaml": "title: Only articles\nas_of: 2025-10-08\n",
+        "content/actors/alice.yaml": None, "content/actors/bob.yaml": None, "content/topics/ceasefire.yaml": None,
+        "seeds/one.txt": "A single paragraph.\n", "content/sources/one.yaml": "file: one.txt\ntitle: One\n",
+    })
+    site = build_site(root)
+    for page in ("index.html", "actors/index.html", "topics/index.html", "sources/index.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        assert not re.search(r"<ul[^>]*>\s*</ul>", text), (page, text)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="actors"' not in home and 'id="topics"' not in home and 'id="sources"' in home
+    assert "This briefing has no actor profiles yet." in (site / "actors/index.html").read_text(encoding="utf-8")
+    assert "This briefing has no topic profiles yet." in (site / "topics/index.html").read_text(encoding="utf-8")
+    sources = (site / "sources/index.html").read_text(encoding="utf-8")
+    assert "1 paragraph · 0 cited" in sources and "3 paragraphs · " in sources

@@ -240,6 +240,7 @@ class _Builder:
                 "as_of": meta["as_of"].isoformat(),
                 "as_of_long": long_date(meta["as_of"]),
                 "language": meta["language"],
+                "direction": meta["direction"],
                 "generator": f"briefing {__version__}",
                 "has_timeline": meta["has_timeline"],
                 "noindex": self.noindex,
@@ -785,6 +786,7 @@ class _Meta:
     subtitle: str
     as_of: dt.date
     language: str
+    direction: str
     has_timeline: bool
 
 

@@ -44,7 +44,25 @@ def head(source: SourceHead) -> Head:
 def meta(briefing: Briefing) -> dict[str, Any]:
     """What every page shows of the briefing."""
     return {"title": briefing.title, "subtitle": briefing.subtitle, "as_of": briefing.as_of,
-            "language": briefing.language, "has_timeline": bool(briefing.events)}
+            "language": briefing.language, "direction": direction(briefing.language),
+            "has_timeline": bool(briefing.events)}
+
+
+# Written right to left: the languages whose usual script is, and the scripts
+# (ISO 15924). A tag's script subtag, when it has one, decides (``uz-Arab``,
+# ``ku-Latn``); otherwise its language does.
+_RTL_LANGUAGES = frozenset({"ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ks", "mzn", "nqo", "prs",
+                            "ps", "sd", "syr", "ug", "ur", "yi"})
+_RTL_SCRIPTS = frozenset({"Adlm", "Arab", "Hebr", "Mand", "Nkoo", "Rohg", "Samr", "Syrc", "Thaa"})
+
+
+def direction(language: str) -> str:
+    """``rtl`` for a BCP 47 tag whose text is written right to left, else ``ltr``."""
+    subtags = language.split("-")
+    script = next((s for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
+    if script is not None:
+        return "rtl" if script.title() in _RTL_SCRIPTS else "ltr"
+    return "rtl" if subtags[0].lower() in _RTL_LANGUAGES else "ltr"
 
 
 class _Blocks(Mapping[tuple[str, int], Any]):

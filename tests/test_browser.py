@@ -224,3 +224,37 @@ def test_print_hides_navigation_and_prints_citations_as_source_and_paragraph(
     assert long.is_visible()
     assert re.search(r"¶\d+|article", long.inner_text())
     page.close()
+
+
+def test_a_right_to_left_briefing_is_mirrored_and_no_page_scrolls_sideways(
+        browser: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import shutil
+
+    from tests.helpers import REPO, build_site
+
+    root = tmp_path_factory.mktemp("rtl")
+    for part in ("content", "seeds"):
+        shutil.copytree(REPO / part, root / part)
+    briefing = root / "content" / "briefing.yaml"
+    briefing.write_text(briefing.read_text(encoding="utf-8") + "language: ar\n", encoding="utf-8")
+    folder = build_site(root)
+    pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html")
+                   if not p.relative_to(folder).as_posix().startswith("pagefind/"))
+    wide = []
+    for viewport in ({"width": 1280, "height": 800}, PHONE):
+        page = browser.new_page(viewport=viewport)
+        for path in pages:
+            page.goto((folder / path).as_uri())
+            assert page.evaluate("document.dir") == "rtl", path
+            width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+            if width > viewport["width"]:
+                wide.append(f"{path} at {viewport['width']}px: {width}px")
+        page.close()
+    assert wide == []
+    page = browser.new_page()
+    source = next(p for p in pages if re.match(r"sources/[^/]+/index\.html$", p))
+    page.goto((folder / source).as_uri())
+    cited = page.locator(".block.cited").first
+    assert cited.evaluate("e => getComputedStyle(e).boxShadow").endswith("-3px 0px 0px 0px inset")
+    assert cited.evaluate("e => getComputedStyle(e).paddingRight") == "12px"
+    page.close()

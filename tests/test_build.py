@@ -380,3 +380,24 @@ def test_a_briefing_with_no_actors_or_topics_says_so_and_shows_no_empty_lists(tm
     assert "This briefing has no topic profiles yet." in (site / "topics/index.html").read_text(encoding="utf-8")
     sources = (site / "sources/index.html").read_text(encoding="utf-8")
     assert "1 paragraph · 0 cited" in sources and "3 paragraphs · " in sources
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "ltr"), ("en-GB", "ltr"), ("ar", "rtl"), ("he-IL", "rtl"), ("fa", "rtl"), ("ur-PK", "rtl"),
+    ("uz-Arab", "rtl"), ("ku-Latn", "ltr"), ("az-Arab-IR", "rtl"), ("sr-Cyrl", "ltr"), ("AR", "rtl"),
+])
+def test_the_text_direction_follows_the_language_tag(language: str, expected: str) -> None:
+    from generator.views import direction
+
+    assert direction(language) == expected
+
+
+def test_a_right_to_left_briefing_says_so_on_every_page(tmp_path: Path) -> None:
+    root = write_briefing(tmp_path, {"content/briefing.yaml": "title: T\nas_of: 2025-10-08\nlanguage: ar\n"})
+    site = build_site(root)
+    pages = [p for p in site_files(site) if p.suffix == ".html"]
+    assert pages
+    for page in pages:
+        assert page.read_text(encoding="utf-8").startswith('<!doctype html>\n<html lang="ar" dir="rtl">'), page
+    left = write_briefing(tmp_path / "ltr")
+    assert 'dir=' not in (build_site(left) / "index.html").read_text(encoding="utf-8").split("\n")[1]

@@ -13,6 +13,7 @@ Case is kept: a quote must have the article's capitalisation.
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections.abc import Sequence
 
 _FOLD = tuple({
@@ -68,12 +69,18 @@ def why_not_found(quote: str, folded: Sequence[tuple[int, str]], headings: Seque
     """What is nearest to a quote that is in no numbered block, as a hint for its
     error ("" when nothing is near): a heading that holds it, the block that holds
     it in other capitals, the blocks it runs across, or the block that holds the
-    most of its opening words. ``headings``: the source's headings, as written."""
+    most of its opening words; or the block that holds it once both are in Unicode
+    NFC. ``headings``: the source's headings, as written."""
     needle = fold(quote)
     if not needle or sum(len(text) for _, text in folded) > HINT_MAX_CHARS:
         return ""
     if any(needle in fold(heading) for heading in headings):
         return "it is in a heading, and only paragraphs and list items can be cited"
+    composed = unicodedata.normalize("NFC", needle)
+    for n, text in folded:
+        if composed in unicodedata.normalize("NFC", text):
+            return (f"p{n} has the same letters with their accents encoded another way (Unicode NFC and"
+                    " NFD); save the article and the YAML file in the same form (NFC)")
     lowered = needle.lower()
     for n, text in folded:
         low = text.lower()

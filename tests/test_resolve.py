@@ -81,6 +81,17 @@ def test_a_quote_not_found_says_what_is_nearest(tmp_path: Path, quote: str, hint
                 f" \"{quote}\"; {hint}")
 
 
+def test_a_quote_whose_accents_are_encoded_otherwise_is_told_so(tmp_path: Path) -> None:
+    # The article has "Zoë" as one code point (NFC), the quote as e + U+0308 (NFD):
+    # they look the same, so the error must say what differs.
+    root = write_briefing(tmp_path, {
+        "seeds/cairo.txt": "Zo\u00eb M\u00fcller spoke in Cairo on Monday.\n",
+        "content/briefing.yaml": cite_briefing("'cairo: Zoe\u0308 Mu\u0308ller spoke'"),
+    })
+    assert_diag(errors_of(root), "content/briefing.yaml:6:9", "p1 has the same letters with their accents"
+                " encoded another way (Unicode NFC and NFD)")
+
+
 def test_quote_not_in_source_is_error_with_line(tmp_path: Path) -> None:
     root = write_briefing(tmp_path, {"content/briefing.yaml": cite_briefing(
         "cairo#p1", "{source: cairo, quote: words nobody wrote}")})

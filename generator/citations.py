@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from generator import fields
 from generator.errors import Diagnostics, did_you_mean
-from generator.folding import blocks_containing, fold, why_not_found
+from generator.folding import blocks_containing, clip, fold, why_not_found
 from generator.model import Citation, Source
 from generator.yamlload import Map, Node, Scalar, describe
 
@@ -96,7 +96,7 @@ def resolve_citation(
             headings = [b.text for b in source.blocks if b.n is None]
             near = why_not_found(citation.quote, folded[source.id], headings)
             diagnostics.error(citation.at, f"quote not found in source '{source.id}'"
-                                           f" ({source.file}): \"{_short(citation.quote)}\"; "
+                                           f" ({source.file}): \"{clip(citation.quote, 80)}\"; "
                                            + (f"{near}" if near else "quotes must be verbatim words from"
                                                                     " one paragraph or list item"))
             return None
@@ -113,6 +113,3 @@ def fold_source(source: Source) -> list[tuple[int, str]]:
     return [(b.n, fold(b.text)) for b in source.blocks if b.n is not None]
 
 
-def _short(quote: str, limit: int = 80) -> str:
-    quote = " ".join(quote.split())
-    return quote if len(quote) <= limit else quote[: limit - 1] + "…"

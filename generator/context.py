@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import __version__, urls, visuals
 from generator.changes import Changes
+from generator.folding import clip
 from generator.frozen import record
 from generator.indexes import UNDATED
 from generator.markdown import Markdown
@@ -249,7 +250,7 @@ class _Builder:
                 "path": path,
                 "root": urls.root_prefix(path),
                 "title": title,
-                "description": _clip(description, 200),
+                "description": clip(description, 200),
                 "canonical": self._absolute(path),
                 "crumbs": [{"label": label, "url": urls.relative(path, to)} for label, to in crumbs],
                 "nav": self._nav(path),
@@ -300,8 +301,8 @@ class _Builder:
             "source_title": source.title,
             "source_short": _short_source(source),
             "published_long": long_date(source.published),
-            "quote": _clip(" ".join(quote.split()), 280) if quote else "",
-            "source_long": _clip(source.title, 60),
+            "quote": clip(" ".join(quote.split()), 280) if quote else "",
+            "source_long": clip(source.title, 60),
         }
 
     def _claim(self, here: str, claim: Claim) -> dict[str, Any]:
@@ -489,7 +490,7 @@ class _Builder:
                 c = self.claims[mark["key"]]
                 mark["label"] = str(numbers[c.key])
                 mark["url"] = urls.relative(here, f"{c.home}#{c.anchor}")
-                mark["title"] = f"{numbers[c.key]}. {long_date(c.date)}: {_clip(self.md.plain(c.text), 140)}"
+                mark["title"] = f"{numbers[c.key]}. {long_date(c.date)}: {clip(self.md.plain(c.text), 140)}"
             elif mark["lane"] == "bar":
                 first, last = dt.date.fromisoformat(mark["first"]), dt.date.fromisoformat(mark["last"])
                 when = long_date(first) if first == last else f"{long_date(first)} to {long_date(last)}"
@@ -569,7 +570,7 @@ class _Builder:
             actor, topic = site.actors[cell["row"]].name, site.topics[cell["col"]].title
             if claims:
                 cell["url"] = urls.relative(here, f"{claims[0].home}#{claims[0].anchor}")
-                cell["title"] = f"{actor} on {topic}: {_clip(self.md.plain(claims[0].text), 160)}"
+                cell["title"] = f"{actor} on {topic}: {clip(self.md.plain(claims[0].text), 160)}"
             else:
                 cell["url"] = ""
                 cell["title"] = f"{actor} and {topic}: {_count(cell['shared'], 'shared passage')}"
@@ -663,7 +664,7 @@ class _Builder:
             claim = self.claims[key]
             out.append({"url": urls.relative(here, f"{claim.home}#{claim.anchor}"),
                         "label": self._claim_home_label(claim),
-                        "text": _clip(self.md.plain(claim.text), 160)})
+                        "text": clip(self.md.plain(claim.text), 160)})
         return out
 
     def _body(self, here: str, source: Source, mentions: Mapping[int, tuple[Span, ...]]) -> Iterator[dict[str, Any]]:
@@ -798,10 +799,10 @@ def _short_source(source: Head) -> str:
     """What a citation chip shows before the paragraph number: the outlet, else
     the day of publication, else the start of the title."""
     if source.outlet:
-        return _clip(source.outlet, 24)
+        return clip(source.outlet, 24)
     if source.published:
         return f"{source.published.day} {source.published:%b}"
-    return _clip(source.title, 18)
+    return clip(source.title, 18)
 
 
 def _plain_run(text: str) -> dict[str, Any]:
@@ -825,11 +826,6 @@ def month_label(month: str) -> str:
 def _by_date(sources: Iterable[Head]) -> list[Head]:
     """Newest first; undated last; ties by id."""
     return sorted(sources, key=lambda s: (s.published is None, -(s.published or dt.date.min).toordinal(), s.id))
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _slug(text: str) -> str:

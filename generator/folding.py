@@ -86,7 +86,7 @@ def why_not_found(quote: str, folded: Sequence[tuple[int, str]], headings: Seque
         low = text.lower()
         at = low.find(lowered)
         if at >= 0 and len(low) == len(text):  # offsets agree, so the text as written can be shown
-            return f"p{n} has it with other capitals: \"{_clip(text[at:at + len(needle)])}\"; case counts"
+            return f"p{n} has it with other capitals: \"{clip(text[at:at + len(needle)])}\"; case counts"
     for (n, text), (m, following) in itertools.pairwise(folded):
         if needle in f"{text} {following}":
             return f"it runs from p{n} into p{m}; quote words from one block, or cite each block"
@@ -97,8 +97,8 @@ def why_not_found(quote: str, folded: Sequence[tuple[int, str]], headings: Seque
         if k > best:
             best, best_n = k, n
     if best >= 2 or (best == 1 and len(words) == 1):
-        return (f"p{best_n} has its opening words \"{_clip(' '.join(words[:best]))}\" but not"
-                f" \"{_clip(' '.join(words[best:best + 6]))}\" after them")
+        return (f"p{best_n} has its opening words \"{clip(' '.join(words[:best]))}\" but not"
+                f" \"{clip(' '.join(words[best:best + 6]))}\" after them")
     return ""
 
 
@@ -114,5 +114,8 @@ def _opening_words_in(words: Sequence[str], text: str) -> int:
     return lo
 
 
-def _clip(text: str, limit: int = 60) -> str:
+def clip(text: str, limit: int = 60) -> str:
+    """``text`` on one line (its white space folded), cut to ``limit`` characters
+    with an ellipsis: a quote, a passage or a title shown short."""
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"

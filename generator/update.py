@@ -632,7 +632,7 @@ class _Run:
             return analyse(sources[at], actor_matcher, topic_matcher)
 
         # Each source is analysed on its own: across the cores for many (the
-        # workers inherit the sources and matchers; only the key and spans come back).
+        # workers inherit the sources and matchers; only the spans come back).
         found_all = fork_map(analysed, range(len(sources)), jobs=self.jobs, chunksize=64)
         for source, (mentions, passages) in zip(sources, found_all, strict=True):
             old = self.facts.get(source.id)

@@ -301,7 +301,7 @@ class _Builder:
             "source_title": source.title,
             "source_short": _short_source(source),
             "published_long": long_date(source.published),
-            "quote": clip(" ".join(quote.split()), 280) if quote else "",
+            "quote": clip(quote, 280) if quote else "",
             "source_long": clip(source.title, 60),
         }
 

@@ -10,6 +10,7 @@ Because contexts are plain data, a page's output is a pure function of
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,9 +33,11 @@ if TYPE_CHECKING:
 Context = dict[str, Any]
 
 KIND_LABELS = {"person": "Person", "organisation": "Organisation", "country": "Country", "group": "Group"}
-# A popular actor can be mentioned in thousands of passages; a page lists the
-# first ones per source and says how many more there are, so it stays readable.
-MAX_PASSAGES_PER_PAGE = 200
+# A popular actor can be mentioned in thousands of passages; a page shows those
+# of the newest articles and says how many there are, so it stays readable: 50
+# whole paragraphs are some ten screens. (200 made pages of 300 KB, and their
+# passages were 43% of all the blocks a 10,000-article build rendered.)
+MAX_PASSAGES_PER_PAGE = 50
 MAX_CLAIMS_PER_PAGE = 100
 MAX_GRAPH_ACTORS = 40
 # The front page is read first and whole: it lists the newest articles (all of
@@ -354,12 +357,15 @@ class _Builder:
 
     def _passages(self, here: str, refs: Sequence[tuple[str, int]], found: Mapping[tuple[str, int], tuple[Span, ...]],
                   owner: str, link_kind: str) -> list[dict[str, Any]]:
-        """Passages grouped by source, each block with the owner's phrases marked."""
+        """The passages shown (see :meth:`_newest_passages`) grouped by source, each
+        block with the owner's phrases marked."""
         groups: list[dict[str, Any]] = []
-        for sid, n in refs[:MAX_PASSAGES_PER_PAGE]:
-            source = self.site.heads[sid]
+        for sid, n in self._newest_passages(refs):
             if not groups or groups[-1]["source"] != sid:
+                source = self.site.heads[sid]
                 groups.append({"source": sid, "title": source.title,
+                               "published": source.published.isoformat() if source.published else "",
+                               "published_long": long_date(source.published),
                                "url": urls.relative(here, urls.item_page("sources", sid)),
                                "passages": []})
             text = self.texts[(sid, n)]
@@ -370,6 +376,24 @@ class _Builder:
                 "runs": self._runs(here, found[(sid, n)], text, link_kind, highlight=owner),
             })
         return groups
+
+    def _newest_passages(self, refs: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+        """At most MAX_PASSAGES_PER_PAGE of ``refs`` (sorted by source id, then
+        block): the newest sources' first, undated ones last, ties by id; a
+        source's blocks in their order. A briefing follows a story, so what was
+        said last matters most."""
+        published = self.site.published
+        # Python's sort is stable: sources of the same day stay in id order.
+        newest = sorted(dict.fromkeys(sid for sid, _ in refs), key=lambda sid: _age(published[sid]))
+        shown: list[tuple[str, int]] = []
+        for sid in newest:
+            at = bisect.bisect_left(refs, (sid,))  # (sid,) sorts just before (sid, n)
+            while at < len(refs) and refs[at][0] == sid and len(shown) < MAX_PASSAGES_PER_PAGE:
+                shown.append(refs[at])
+                at += 1
+            if len(shown) == MAX_PASSAGES_PER_PAGE:
+                break
+        return shown
 
     # ---------------------------------------------------------------- pages
 
@@ -825,7 +849,12 @@ def month_label(month: str) -> str:
 
 def _by_date(sources: Iterable[Head]) -> list[Head]:
     """Newest first; undated last; ties by id."""
-    return sorted(sources, key=lambda s: (s.published is None, -(s.published or dt.date.min).toordinal(), s.id))
+    return sorted(sources, key=lambda s: (_age(s.published), s.id))
+
+
+def _age(published: dt.date | None) -> int:
+    """A sort key for sources, newest first, undated last."""
+    return 1 if published is None else -published.toordinal()
 
 
 def _slug(text: str) -> str:

@@ -133,6 +133,7 @@ _MAKERS: dict[str, Callable[[Site], Mapping[Any, Any]]] = {
     "sources": lambda s: s.sources,
     "heads": lambda s: derived(s.heads, head),
     "numbered": lambda s: derived(s.heads, lambda src: src.numbered),
+    "published": lambda s: derived(s.heads, lambda src: src.published),
     "summaries": lambda s: derived(s.sources, lambda src: src.summary),
     "actors": lambda s: s.actors,
     "actor_names": lambda s: derived(s.actors, lambda a: a.name),
@@ -167,6 +168,7 @@ class SiteViews:
         self.sources: Recorded[str, Source] = made["sources"]
         self.heads: Recorded[str, Head] = made["heads"]
         self.numbered: Recorded[str, int] = made["numbered"]
+        self.published: Recorded[str, dt.date | None] = made["published"]
         self.summaries: Recorded[str, str] = made["summaries"]
         self.actors = made["actors"]
         self.actor_names: Recorded[str, str] = made["actor_names"]
@@ -206,7 +208,7 @@ class SiteViews:
 
 # Which views each kind of unit reaches, and which index feeds which views.
 _BY_UNIT = {
-    "source": ("sources", "heads", "numbered", "summaries", "mentions", "passages"),
+    "source": ("sources", "heads", "numbered", "published", "summaries", "mentions", "passages"),
     "actor": ("actors", "actor_names", "positions_by_actor"),
     "topic": ("topics", "topic_heads"),
 }

@@ -78,3 +78,48 @@ def test_the_feed_carries_the_newest_articles(tmp_path: Path, monkeypatch: pytes
     assert len(updated) == 4
     assert updated == sorted(updated, reverse=True)
     assert updated[0].startswith("2025-10-2")
+
+
+def _passage_links(page: Path) -> list[str]:
+    """The ¶ links of a page's passages, in page order."""
+    text = page.read_text(encoding="utf-8")
+    return re.findall(r'<a class="para-link" href="[^"]*" data-cite="([^"]+)"', text)
+
+
+def test_a_popular_actors_page_shows_the_passages_of_the_newest_articles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "MAX_PASSAGES_PER_PAGE", 5)
+    files: dict[str, str] = {}
+    dates = {"a": "2025-09-01", "b": "2025-10-05", "c": None, "d": "2025-10-01", "e": "2025-10-05"}
+    for sid, day in dates.items():
+        files[f"seeds/{sid}.txt"] = (f"Report {sid}\n\nAlice Smith spoke on the ceasefire ({sid}, 1).\n\n"
+                                     f"Nothing here.\n\nAlice said more about the ceasefire ({sid}, 3).\n")
+        files[f"content/sources/{sid}.yaml"] = (f"file: {sid}.txt\ntitle: Report {sid}\n"
+                                                + (f"published: {day}\n" if day else ""))
+    root = write_briefing(tmp_path / "b", files)
+    build(BuildOptions(root=root, search=False, jobs=1))
+    site = root / "site"
+    # Newest first (b and e share a day: by id), each source's blocks in order,
+    # five in all; cairo (2025-10-07) mentions Alice once.
+    expected = ["cairo#p2", "b#p1", "b#p3", "e#p1", "e#p3"]
+    assert _passage_links(site / "actors" / "alice" / "index.html") == expected
+    assert "Showing 5 of 11 passages, from the newest articles." in (
+        site / "actors" / "alice" / "index.html").read_text(encoding="utf-8")
+    topic = site / "topics" / "ceasefire" / "index.html"
+    assert _passage_links(topic)[1:] == expected[1:]
+    # The passages' sources carry their dates, newest first.
+    days = re.findall(r'<h3><a [^>]*>[^<]*</a> <time class="meta" datetime="([\d-]+)"',
+                      (site / "actors" / "alice" / "index.html").read_text(encoding="utf-8"))
+    assert days == ["2025-10-07", "2025-10-05", "2025-10-05"]
+
+
+def test_an_actor_with_few_passages_shows_them_all_undated_last(tmp_path: Path) -> None:
+    files = {"seeds/u.txt": "Undated\n\nAlice Smith, undated.\n",
+             "content/sources/u.yaml": "file: u.txt\ntitle: Undated report\n",
+             "seeds/old.txt": "Old\n\nAlice Smith, long ago.\n",
+             "content/sources/old.yaml": "file: old.txt\ntitle: Old report\npublished: 2020-01-01\n"}
+    root = write_briefing(tmp_path / "b", files)
+    build(BuildOptions(root=root, search=False, jobs=1))
+    page = root / "site" / "actors" / "alice" / "index.html"
+    assert _passage_links(page) == ["cairo#p2", "old#p1", "u#p1"]
+    assert "Showing" not in page.read_text(encoding="utf-8").split('id="mentions"')[1]

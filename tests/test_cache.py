@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from generator import fingerprint, places, render
+from generator import context, fingerprint, places, render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from generator.store import DamagedState, Store, state_path, state_salt
@@ -584,3 +584,27 @@ def test_the_intact_files_are_the_same_found_at_once_or_one_by_one(tmp_path: Pat
     assert at_once == one_by_one
     assert at_once == fingerprint.intact(tmp_path, written, known, trusted=True)
     assert set(at_once[0]) == set(at_once[1]) == {rel for rel in written if rel in files}
+
+
+def test_a_source_date_edit_reorders_the_passages_of_its_actors_pages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An actor's page shows the passages of its newest articles: a date edit of an
+    article it did not show (whose title it did not read) brings that article's
+    passage in, as a cold build has it."""
+    monkeypatch.setattr(context, "MAX_PASSAGES_PER_PAGE", 1)
+    extra = {"seeds/paris.txt": "Talks in Paris\nAlice Smith spoke in Paris.\n",
+             "content/sources/paris.yaml": "file: paris.txt\ntitle: Talks in Paris\npublished: 2025-10-01\n"}
+    root = write_briefing(tmp_path / "b", extra)
+    site = root / "site"
+    build(BuildOptions(root=root, search=False, jobs=1))
+    page = site / "actors" / "alice" / "index.html"
+    assert 'data-cite="cairo#p2"' in page.read_text(encoding="utf-8")
+    assert 'data-cite="paris#p1"' not in page.read_text(encoding="utf-8")
+    write_briefing(root, {**extra, "content/sources/paris.yaml": extra["content/sources/paris.yaml"]
+                          .replace("2025-10-01", "2025-10-08")})
+    build(BuildOptions(root=root, search=False, jobs=1))
+    cold = tmp_path / "cold"
+    build(BuildOptions(root=root, out=cold, search=False, jobs=1))
+    assert tree_hash(site) == tree_hash(cold)
+    assert 'data-cite="paris#p1"' in page.read_text(encoding="utf-8")
+    assert 'data-cite="cairo#p2"' not in page.read_text(encoding="utf-8")

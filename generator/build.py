@@ -25,7 +25,7 @@ from generator.model import Site
 from generator.places import builtin_templates
 from generator.reads import Entry
 from generator.store import DamagedState, Store, Table, state_path, state_salt
-from generator.update import TABLES, Update, last_good, update
+from generator.update import TABLES, Progress, Update, last_good, no_progress, update
 from generator.views import changed_entries, json_changes
 
 if TYPE_CHECKING:
@@ -35,17 +35,6 @@ KEPT = ("layout", "md-block", "md-inline", "md-plain")
 """What the memo keeps in the build state for the next build: the graph's layout
 (0.26 s at 500 actors), and the Markdown of every text, so that a page built
 again after an edit needs no Markdown parser (importing it alone took 40 ms)."""
-
-Progress = Callable[[str, int, int], None]
-"""Told ``(stage, done, total)`` as a build goes (``("rendering pages", 120,
-10069)``); ``done`` is 0 while a stage has no count of its own, ``total`` is 0
-when unknown. Shown by ``generator.progress``."""
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    """A :data:`Progress` that shows nothing."""
-    del stage, done, total
-
 
 @record
 class BuildOptions:
@@ -194,7 +183,7 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             progress("reading the briefing", 0, 0)
             result = update(options.paths, store, found.hashes if found is not None else None, diagnostics,
                             drafts=options.drafts, looked_at=found.looked_at if found is not None else None,
-                            jobs=options.jobs, last=start, every_hash=_every_hash(found, meta))
+                            jobs=options.jobs, last=start, every_hash=_every_hash(found, meta), progress=progress)
             if keep is not None:
                 keep.append((start, result))
             if result is None or diagnostics.has_errors():

@@ -335,8 +335,9 @@ def _uncollected() -> Iterator[None]:
 
 def _run_build(args: argparse.Namespace) -> int:
     with _uncollected():
-        from generator.build import BuildOptions, Progress, build, no_progress
+        from generator.build import BuildOptions, build
         from generator.errors import ContentError
+        from generator.update import Progress, no_progress
 
     helper: prefetch.Helper | None = getattr(args, "helper", None)
 

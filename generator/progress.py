@@ -1,6 +1,6 @@
 """Progress of a long build, for the ``briefing`` command.
 
-The build reports ``(stage, done, total)`` as it goes (see ``build.Progress``);
+The build reports ``(stage, done, total)`` as it goes (see ``update.Progress``);
 this module shows it. On a terminal it draws one self-erasing status line on
 stderr, but only once the build has run for half a second, so small builds print
 nothing extra. Elsewhere (CI logs, pipes) it prints one plain line per stage of
@@ -23,7 +23,7 @@ _BAR = 24
 
 
 class ProgressDisplay:
-    """A ``build.Progress`` callback that shows progress on ``stream``."""
+    """A ``update.Progress`` callback that shows progress on ``stream``."""
 
     def __init__(self, stream: TextIO, *, terminal: bool | None = None, show_after: float = SHOW_AFTER_S,
                  redraw: float = REDRAW_S) -> None:

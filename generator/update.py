@@ -37,7 +37,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from generator import reader, schema
 from generator.citations import fold_source
@@ -83,6 +83,7 @@ from generator.resolve import (
 from generator.store import Store, Table
 
 BRIEFING = "briefing"
+READING = "reading articles"
 TABLES = ("read", "facts", "resolved", *(f"index:{name}" for name in Indexes.NAMES))
 """The tables of the state that :func:`update` writes, and nothing after it
 (it writes ``meta`` too, which the rest of the build writes as well)."""
@@ -92,6 +93,20 @@ _READERS = {"source": schema.read_source, "topic": schema.read_topic, "actor": s
 # phrases those texts contain (see ``PhraseMatcher``): compiling all of them
 # costs 0.1 s at 500 actors, more than analysing a few articles.
 _FEW_TEXTS = 50
+T = TypeVar("T")
+
+# How often a long stage tells the progress display how far it is.
+_PROGRESS_EVERY = 200
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as a build goes (``("rendering pages", 120,
+10069)``); ``done`` is 0 while a stage has no count of its own, ``total`` is 0
+when unknown. Shown by ``generator.progress``."""
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """A :data:`Progress` that shows nothing."""
+    del stage, done, total
 
 
 Problems = tuple[tuple[str, int, int, str, str], ...]
@@ -190,8 +205,8 @@ class Update:
 
 def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
            drafts: bool = False, looked_at: frozenset[str] | None = None, jobs: int = 1,
-           last: LastGood | None = None, every_hash: Callable[[], Mapping[str, str]] | None = None
-           ) -> Update | None:
+           last: LastGood | None = None, every_hash: Callable[[], Mapping[str, str]] | None = None,
+           progress: Progress = no_progress) -> Update | None:
     """Read, model and resolve the briefing against ``store`` (the last good
     build's state), writing what this build makes into the store's overlays
     (see :meth:`Store.commit`). ``hashes`` (file path -> SHA-256, from the
@@ -204,20 +219,22 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
     have them all (a whole read needs them; reading again what changed does not:
     a file it needs that is not among them is hashed as it is read). Problems go
     into ``diagnostics``; None when ``briefing.yaml`` cannot
-    be used at all. The site is meaningful only when no error was reported."""
+    be used at all. The site is meaningful only when no error was reported.
+    ``progress`` is told how far the long stages (reading, finding mentions,
+    resolving) are."""
     meta = store.table("meta")
     last = last if last is not None else last_good(store, drafts=drafts)
     before, heads = last.globals, last.heads
     if before is None:
         store.start_fresh()
-    run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs, last.kinds)
+    run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs, last.kinds, progress)
     listing = meta.get("listing")
     briefing = None
     if looked_at is not None and before is not None and listing is not None:
         briefing = run.read_changed(looked_at, before, listing, last.articles)
     if briefing is None:
         hashes = every_hash() if every_hash is not None else hashes
-        run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs, last.kinds)
+        run = _Run(paths, store, hashes or {}, diagnostics, heads, drafts, jobs, last.kinds, progress)
         briefing = run.read_all()
         meta["listing"] = _pack_problems(run.listing.items)
     if briefing is None:
@@ -275,9 +292,11 @@ class _Run:
     """The state of one :func:`update`."""
 
     def __init__(self, paths: BriefingPaths, store: Store, hashes: Mapping[str, str], diagnostics: Diagnostics,
-                 heads: dict[str, Head], drafts: bool, jobs: int = 1, kinds: _Kinds | None = None) -> None:
+                 heads: dict[str, Head], drafts: bool, jobs: int = 1, kinds: _Kinds | None = None,
+                 progress: Progress = no_progress) -> None:
         self.paths = paths
         self.jobs = jobs
+        self.progress = progress
         self.store = store
         self.hashes = hashes
         self.diagnostics = diagnostics
@@ -309,6 +328,14 @@ class _Run:
         self._now: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] | None = None
         self._was = kinds
         """:func:`_kinds` of ``heads``."""
+
+    def counted(self, stage: str, items: Iterable[T], total: int) -> Iterator[T]:
+        """``items``, telling :attr:`progress` now and then how many have passed."""
+        for done, item in enumerate(items):
+            if done % _PROGRESS_EVERY == 0:
+                self.progress(stage, done, total)
+            yield item
+        self.progress(stage, total, total)
 
     def tables(self) -> _Tables:
         return _Tables(self.read, self.facts, self.resolved, self.indexes.tables(),
@@ -471,7 +498,8 @@ class _Run:
         hashes, heads, new_heads = self.hashes, self.heads, self.new_heads
         files = list(self._content_files("source"))
         self._read_ahead([path for ident, path in files if "source:" + ident not in heads], seeds, drop)
-        for ident, path in files:
+        # Read ahead, the files were counted as they came (see _read_ahead).
+        for ident, path in files if self.ahead else self.counted(READING, files, len(files)):
             unit = "source:" + ident
             self.attempted.add(unit)
             head = heads.get(unit)
@@ -529,8 +557,8 @@ class _Run:
             return summary, (seed, _parse_file(paths, seed, MAX_ARTICLE_BYTES,
                                                lambda data: parse_article(paths, Path(seed), data, drop)))
 
-        for path, (summary, article) in zip(summaries, fork_map(parsed, range(len(summaries)), jobs=self.jobs,
-                                                                 chunksize=32), strict=True):
+        made = fork_map(parsed, range(len(summaries)), jobs=self.jobs, chunksize=32)
+        for path, (summary, article) in zip(summaries, self.counted(READING, made, len(summaries)), strict=True):
             self.ahead[path] = summary
             if article is not None:
                 self.ahead[article[0]] = article[1]
@@ -634,7 +662,8 @@ class _Run:
         # Each source is analysed on its own: across the cores for many (the
         # workers inherit the sources and matchers; only the spans come back).
         found_all = fork_map(analysed, range(len(sources)), jobs=self.jobs, chunksize=64)
-        for source, (mentions, passages) in zip(sources, found_all, strict=True):
+        for source, (mentions, passages) in zip(sources, self.counted("finding mentions", found_all, len(sources)),
+                                                strict=True):
             old = self.facts.get(source.id)
             if old is None or (old.mentions, old.passages) != (mentions, passages):
                 self.facts[source.id] = Facts(mentions, passages)
@@ -671,7 +700,7 @@ class _Run:
         checked = [s for s in self.unarticled if self.drafts or not s.draft]
         if todo or checked:
             scope = self._scope(published, present)
-            for unit in sorted(todo):
+            for unit in self.counted("resolving citations", sorted(todo), len(todo)):
                 self._resolve_unit(unit, scope)
             for source in checked:  # only in a failing build: nothing of it is kept
                 resolve_source(source, scope, self.diagnostics)

@@ -82,6 +82,8 @@ from generator.resolve import (
 )
 from generator.store import Store, Table
 
+T = TypeVar("T")
+
 BRIEFING = "briefing"
 READING = "reading articles"
 TABLES = ("read", "facts", "resolved", *(f"index:{name}" for name in Indexes.NAMES))
@@ -93,7 +95,6 @@ _READERS = {"source": schema.read_source, "topic": schema.read_topic, "actor": s
 # phrases those texts contain (see ``PhraseMatcher``): compiling all of them
 # costs 0.1 s at 500 actors, more than analysing a few articles.
 _FEW_TEXTS = 50
-T = TypeVar("T")
 
 # How often a long stage tells the progress display how far it is.
 _PROGRESS_EVERY = 200

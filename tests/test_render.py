@@ -11,9 +11,12 @@ from typing import Any
 
 import jinja2
 import jinja2.compiler
+import jinja2.nodes
+import jinja2.parser
 import pytest
 
 from generator import render
+from generator.memo import Memo
 
 
 class _Item:
@@ -60,3 +63,28 @@ def test_a_variables_attribute_is_compiled_as_a_key_lookup(tmp_path: Path) -> No
     code = env.compile(source, raw=True)
     assert "l_1_r['text'] if l_1_r.__class__ is dict" in code
     assert env.from_string(source).render(rows=[{"text": "a"}, {"text": "b"}]) == "ab"
+
+
+def test_a_template_parsed_for_its_keys_is_not_parsed_again_to_compile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>\n", encoding="utf-8")
+    (tmp_path / "page.html").write_text("{% extends 'base.html' %}{% block main %}{{ x.text }}{% endblock %}\n",
+                                        encoding="utf-8")
+    parsed: list[str | None] = []
+    real = jinja2.parser.Parser.parse
+
+    def counted(self: jinja2.parser.Parser) -> jinja2.nodes.Template:
+        parsed.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(jinja2.parser.Parser, "parse", counted)
+    env = _env(tmp_path)
+    keys = render.template_keys(env, Memo())
+    assert keys["page.html"] != keys["base.html"]
+    assert len(parsed) == 2
+    assert env.get_template("page.html").render(x={"text": "<b>"}) == "<main>&lt;b&gt;</main>\n"
+    assert len(parsed) == 2, "compiling took the trees the keys were found from"
+    # One not parsed for its keys is parsed when it is compiled, as ever.
+    (tmp_path / "other.html").write_text("{{ 1 + 1 }}\n", encoding="utf-8")
+    assert env.get_template("other.html").render() == "2\n"
+    assert len(parsed) == 3

@@ -395,6 +395,21 @@ class _Builder:
                 break
         return shown
 
+    def _newest_claims(self, keys: Sequence[str]) -> list[str]:
+        """At most MAX_CLAIMS_PER_PAGE of ``keys`` (in the site's order of claims):
+        the briefing's own first, then the articles' key points, newest article
+        first (ties by id), then the topics' and the positions; each unit's in
+        its order."""
+        published = self.site.published
+
+        def rank(key: str) -> tuple[int, int]:
+            kind, _, rest = key.partition("/")
+            if kind == "source":
+                return 1, _age(published[rest.partition("/")[0]])
+            return (0, 0) if kind == "briefing" or key.startswith("event-") else (2, 0)
+
+        return sorted(keys, key=rank)[:MAX_CLAIMS_PER_PAGE]  # stable: same-day articles stay in id order
+
     # ---------------------------------------------------------------- pages
 
     def home(self) -> Page:
@@ -618,6 +633,7 @@ class _Builder:
         site = self.site
         here = urls.item_page("actors", actor.id)
         refs = site.actor_mentions.get(actor.id, ())
+        about = site.claims_by_actor.get(actor.id, ())
         positions = [self._claim(here, c) | {"topic": self._topic_link(here, c.topics[0].id)}
                      for c in self.positions_by_actor[actor.id]]
         affiliation = self._actor_link(here, actor.affiliation.id) if actor.affiliation else None
@@ -629,9 +645,8 @@ class _Builder:
             affiliation=affiliation,
             members=[self._actor_link(here, m) for m in self.members[actor.id]],
             positions=positions,
-            claims=[self._claim(here, self.claims[k])
-                    for k in site.claims_by_actor.get(actor.id, ())[:MAX_CLAIMS_PER_PAGE]],
-            claim_count=len(site.claims_by_actor.get(actor.id, ())),
+            claims=[self._claim(here, self.claims[k]) for k in self._newest_claims(about)],
+            claim_count=len(about),
             passages=self._passages(here, refs, site.block_mentions, actor.id, "actors"),
             mention_count=len(refs),
             source_count=len({s for s, _ in refs}),
@@ -654,7 +669,7 @@ class _Builder:
             topic={"id": topic.id, "title": topic.title, "status": topic.status,
                    "summary_html": self.md.block(topic.summary), "keywords": list(topic.keywords)},
             key_points=[self._claim(here, c) for c in topic.key_points],
-            claims=[self._claim(here, self.claims[k]) for k in others[:MAX_CLAIMS_PER_PAGE]],
+            claims=[self._claim(here, self.claims[k]) for k in self._newest_claims(others)],
             claim_count=len(topic.key_points) + len(others),
             positions=positions,
             open_questions=[self.md.inline(q) for q in topic.open_questions],

@@ -123,3 +123,22 @@ def test_an_actor_with_few_passages_shows_them_all_undated_last(tmp_path: Path) 
     page = root / "site" / "actors" / "alice" / "index.html"
     assert _passage_links(page) == ["cairo#p2", "old#p1", "u#p1"]
     assert "Showing" not in page.read_text(encoding="utf-8").split('id="mentions"')[1]
+
+
+def test_a_popular_actors_claims_are_the_briefings_then_the_newest_articles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "MAX_CLAIMS_PER_PAGE", 3)
+    files: dict[str, str] = {}
+    for sid, day in (("a", "2025-09-01"), ("b", "2025-10-05"), ("c", "2025-10-01")):
+        files[f"seeds/{sid}.txt"] = f"Report {sid}\n\nAlice Smith spoke ({sid}).\n"
+        files[f"content/sources/{sid}.yaml"] = (f"file: {sid}.txt\ntitle: Report {sid}\npublished: {day}\n"
+                                                f"key_points:\n  - text: Alice spoke in {sid}.\n"
+                                                f"    cite: ['{sid}#p1']\n    actors: [alice]\n")
+    root = write_briefing(tmp_path / "b", files)
+    build(BuildOptions(root=root, search=False, jobs=1))
+    text = (root / "site" / "actors" / "alice" / "index.html").read_text(encoding="utf-8")
+    claims = text[text.index('id="claims"'):text.index('id="mentions"')]
+    shown = re.findall(r'<span class="claim-text">([^<]*)</span>', claims)
+    # The briefing's key point first, then the newest articles' (b, then c); a is left out.
+    assert shown == ["Talks resumed.", "Alice spoke in b.", "Alice spoke in c."]
+    assert "Showing 3 of 4 claims, from the newest articles" in claims

@@ -370,7 +370,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     import webbrowser
 
     from generator.build import BuildOptions, preview_builder
-    from generator.errors import UsageError
+    from generator.errors import BriefingError
     from generator.places import builtin_templates
     from generator.serve import DevServer
 
@@ -380,7 +380,9 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     paths = options.paths
     if not paths.content.is_dir():
-        raise UsageError(f"{args.root} is not a briefing folder (no content/); pass --root DIR")
+        # As `briefing build` says it, with its exit status: the folder's fault, not the command line's.
+        raise BriefingError(f"{args.root} is not a briefing folder: it has no content/ folder"
+                            " (start one with 'briefing new DIR', or pass --root)")
     # All three, even if one does not exist yet: the watcher notices when it appears.
     watched = [paths.seeds, paths.content, paths.templates]
     builtin = builtin_templates()

@@ -314,8 +314,11 @@ def test_usage_errors_exit_2(good: Path, args: tuple[str, ...]) -> None:
     assert "Traceback" not in result.stderr and "usage:" in result.stderr
 
 
-def test_not_a_briefing_folder_exits_1(tmp_path: Path) -> None:
-    result = run_cli("build", "--root", tmp_path)
-    assert result.returncode == 1
-    assert "is not a briefing folder" in result.stderr and "Traceback" not in result.stderr
+@pytest.mark.parametrize("command", [("build",), ("check",), ("serve", "--port", "0")])
+def test_not_a_briefing_folder_exits_1(tmp_path: Path, command: tuple[str, ...]) -> None:
+    result = run_cli(*command, "--root", tmp_path, timeout=60)
+    assert result.returncode == 1, result.stderr
+    said = result.stdout + result.stderr  # check's report is its output
+    assert "is not a briefing folder: it has no content/ folder" in said
+    assert "Traceback" not in said
     assert not (tmp_path / "site").exists()

@@ -239,8 +239,10 @@ def test_port_in_use_exits_2_with_a_clear_message(  # type: ignore[no-untyped-de
     assert f"port {port}" in capsys.readouterr().err
 
 
-def test_serve_outside_a_briefing_folder_exits_2(tmp_path: Path) -> None:
-    assert main(["serve", "--root", str(tmp_path), "--port", "0"]) == 2
+def test_serve_outside_a_briefing_folder_exits_1_as_build_does(tmp_path: Path) -> None:
+    """The folder's fault, not the command line's (exit 2): the status and the
+    words of ``briefing build`` (see test_errors_battery), and no server started."""
+    assert main(["serve", "--root", str(tmp_path), "--port", "0"]) == 1
 
 
 def test_non_loopback_host_warns_that_drafts_become_visible(briefing: Path) -> None:

@@ -499,8 +499,9 @@ class _Run:
         hashes, heads, new_heads = self.hashes, self.heads, self.new_heads
         files = list(self._content_files("source"))
         self._read_ahead([path for ident, path in files if "source:" + ident not in heads], seeds, drop)
-        # Read ahead, the files were counted as they came (see _read_ahead).
-        for ident, path in files if self.ahead else self.counted(READING, files, len(files)):
+        # Counted only when each is read here: read ahead, they were counted as
+        # they came (see _read_ahead); after an edit, most are not read at all.
+        for ident, path in files if self.ahead or heads else self.counted(READING, files, len(files)):
             unit = "source:" + ident
             self.attempted.add(unit)
             head = heads.get(unit)

@@ -64,6 +64,13 @@ def test_a_large_build_logs_its_stages_and_quiet_silences_them(tmp_path: Path) -
     stages = [line.split(" (")[0] for line in result.stderr.splitlines() if line.startswith("briefing: ")]
     assert stages == ["briefing: reading articles", "briefing: finding mentions", "briefing: resolving citations",
                       "briefing: rendering pages", "briefing: writing files"], result.stderr
+    # An article added reads that article (every folder is listed again and
+    # every summary looked at): no stage of it is long, whatever the briefing's size.
+    write_briefing(root, {"seeds/added.txt": "Added\nAlice Smith spoke again.\n",
+                          "content/sources/added.yaml": "file: added.txt\ntitle: Added\n"})
+    edit = run_cli("build", "--root", root, "--no-search", timeout=300)
+    assert edit.returncode == 0, edit.stderr
+    assert not any(stage in edit.stderr for stage in ("reading", "finding", "resolving", "rendering")), edit.stderr
     quiet = run_cli("build", "--root", root, "--no-search", "--quiet", "--out", tmp_path / "other", timeout=300)
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stdout == "" and quiet.stderr == ""

@@ -250,7 +250,7 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
         if diagnostics.has_errors():
             raise ContentError(diagnostics.sorted())
         warnings = diagnostics.sorted()
-        progress("writing files", 0, len(files))
+        progress("writing files", 0, files.count("written"))  # an edit's: a few; the others are linked
 
         def remember() -> None:
             meta["spare"] = staging.spare  # the next build may reuse it, and no other

@@ -1,7 +1,9 @@
-"""Large briefings keep their lists readable: sources by month, a capped feed.
+"""Large briefings keep their lists readable: sources by month, a capped feed,
+and actor and topic pages that show the newest articles' passages and claims.
 
-The thresholds (500 sources for one sources page, 50 feed entries) are lowered
-here so that a small briefing shows the large layout.
+The thresholds (500 sources for one sources page, 50 feed entries, 50 passages
+and 100 claims a page) are lowered here so that a small briefing shows the large
+layout.
 """
 
 from __future__ import annotations

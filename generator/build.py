@@ -170,8 +170,10 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
             start = last_good(store, drafts=options.drafts)
             _read_ahead(meta)
             looks = _looks(helper, options)
-        found = looks.inputs if looks is not None else \
-            _fingerprint(options, fingerprint.Known.unpacked(meta.get("inputs")), changed)
+        looked = looks.inputs if looks is not None else \
+            _fingerprint(options, fingerprint.Known.unpacked(meta.get("inputs")), changed, cold=last is None)
+        # Listed only (nothing was remembered): the update hashes every file it reads.
+        found = None if isinstance(looked, fingerprint.Listed) else looked
         key = found.key if found is not None else None
         if key is not None and (known := fingerprint.recall(options.out_dir, key, last)) is not None:
             return _reused(options, known, started)
@@ -188,6 +190,11 @@ def _build(options: BuildOptions, store: Store, memo: Memo, progress: Progress, 
                 keep.append((start, result))
             if result is None or diagnostics.has_errors():
                 raise ContentError(diagnostics.sorted())
+            if isinstance(looked, fingerprint.Listed):
+                found = looked.hashed(result.hashed)
+                key = found.key if found is not None else None
+                if found is not None and found.table is not None:
+                    meta["inputs"] = found.table.packed()
             made()
             store.write_ahead(TABLES)  # a cold build's: written while the pages are rendered
             built = _publish(result, options, store, memo, diagnostics, progress, key=key, last=last,
@@ -279,13 +286,17 @@ def _publish(result: Update, options: BuildOptions, store: Store, memo: Memo, di
     )
 
 
-def _fingerprint(options: BuildOptions, known: fingerprint.Known | None, changed: Collection[str] | None
-                 ) -> fingerprint.Inputs | None:
+def _fingerprint(options: BuildOptions, known: fingerprint.Known | None, changed: Collection[str] | None,
+                 cold: bool = False) -> fingerprint.Inputs | fingerprint.Listed | None:
     """The hash of everything this build is made from (``known``: the hashes an
     earlier build remembered; ``changed``: see :func:`build`), or None when the
-    output also depends on something outside it (``--previous``, ``--single-file``)."""
+    output also depends on something outside it (``--previous``, ``--single-file``).
+    With nothing remembered (no ``known``, and ``cold``: no record of a build
+    into the output), the inputs listed only: the update hashes what it reads."""
     if options.previous is not None or options.single_file is not None:
         return None
+    if known is None and cold:
+        return fingerprint.listed(options.root, builtin_templates(), _fingerprinted(options))
     return fingerprint.inputs(options.root, builtin_templates(), _fingerprinted(options), known, changed)
 
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from generator.parallel import Pending, fork_each
 
 if TYPE_CHECKING:  # imported by the helper once forked: see start()
-    from generator.fingerprint import Inputs, Record
+    from generator.fingerprint import Inputs, Listed, Record
 
 _TAG = "briefing-looks-3"
 T = TypeVar("T")
@@ -56,8 +56,10 @@ class Looks(NamedTuple):
     root: Path
     out: Path
     options: dict[str, object]
-    inputs: Inputs | None
-    """The fingerprint (see ``fingerprint.inputs``), None when some input could not be read."""
+    inputs: Inputs | Listed | None
+    """The fingerprint (see ``fingerprint.inputs``), or the inputs listed for
+    the build to hash (``fingerprint.listed``: nothing was remembered); None
+    when some input could not be read."""
 
     def describe(self, root: Path, out: Path, options: dict[str, object]) -> bool:
         """Whether this is the fingerprint of a build of ``root`` into ``out`` with ``options``."""
@@ -224,13 +226,20 @@ def _look(root: Path, out: Path, choices: Mapping[str, Any], meeting: _Meeting) 
         known, last = fingerprint.Known.unpacked(meta.get("inputs")), meta.get("record")
     finally:
         store.close()
-    found = fingerprint.inputs(root, builtin_templates(), fingerprint.covered(**choices), known)
-    if found is not None:
-        found = found.looked_again()  # an edit: the build has the others' hashes
-    # Long strings, not lists of 20,000: faster to unpickle.
-    yield _TAG, None if found is None else (
-        found.key, _SEP.join(found.files), "".join(found.shas),
-        found.table.packed() if found.table is not None else None, found.looked_at, found.partial)
+    if known is None and last is None:
+        # Nothing remembered: the build reads every file and hashes what it reads.
+        listed = fingerprint.listed(root, builtin_templates(), fingerprint.covered(**choices))
+        yield _TAG, None if listed is None else (
+            _LISTED, _SEP.join(listed.folders), _SEP.join(listed.files), [tuple(s) for s in listed.spans],
+            listed.stats.tobytes(), listed.at, _SEP.join(listed.prefixes))
+    else:
+        found = fingerprint.inputs(root, builtin_templates(), fingerprint.covered(**choices), known)
+        if found is not None:
+            found = found.looked_again()  # an edit: the build has the others' hashes
+        # Long strings, not lists of 20,000: faster to unpickle.
+        yield _TAG, None if found is None else (
+            found.key, _SEP.join(found.files), "".join(found.shas),
+            found.table.packed() if found.table is not None else None, found.looked_at, found.partial)
     read = fingerprint.marker(out)
     manifest = fingerprint.manifest_of(read[0]) if read is not None else fingerprint.manifest(out)
     # With its text and the text's stat: the build makes the next one from it (see output.Staging).
@@ -255,10 +264,26 @@ def _unpacked(found: object, root: Path, out: Path, choices: Mapping[str, Any]) 
         return None
     if found[1] is None:
         return Looks(root, out, options, None)
+    if found[1][0] == _LISTED:
+        return Looks(root, out, options, _listed(found[1][1:], options))
     key, files, shas, table, looked_at, partial = found[1]
     return Looks(root, out, options, Inputs(key, files.split(_SEP) if files else [],
                                             [shas[i:i + 64] for i in range(0, len(shas), 64)],
                                             Known.unpacked(table), looked_at, partial))
 
 
+def _listed(sent: tuple[Any, ...], options: dict[str, object]) -> Listed:
+    from array import array
+
+    from generator.fingerprint import Listed, Span
+
+    folders, files, spans, stats, at, prefixes = sent
+    numbers = array("q")
+    numbers.frombytes(stats)
+    return Listed(folders.split(_SEP) if folders else [], files.split(_SEP) if files else [],
+                  [Span(*span) for span in spans], numbers, at, tuple(prefixes.split(_SEP)), options)
+
+
 _SEP = "\0"
+_LISTED = "listed"
+"""The first item of what the helper sends for inputs it listed but did not hash."""

@@ -202,6 +202,9 @@ class Update:
 
     site: Site
     changed: Changed
+    hashed: Mapping[str, str] = field(default_factory=dict)
+    """The SHA-256 of each file read, of the very bytes parsed, by path: the
+    fingerprint of a cold build is made of them (see ``fingerprint.Listed``)."""
 
 
 def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None, diagnostics: Diagnostics, *,
@@ -257,7 +260,7 @@ def update(paths: BriefingPaths, store: Store, hashes: Mapping[str, str] | None,
         was = run._published_before()
         previous = _site(run.previous_tables(), heads, order if was == published else _order(was))
     changed = Changed(fresh=store.fresh, previous=previous, units=run.changed_units(), touched=run.touched)
-    return Update(_site(run.tables(), run.new_heads, order), changed)
+    return Update(_site(run.tables(), run.new_heads, order), changed, run.hashed)
 
 
 class LastGood(NamedTuple):
@@ -326,6 +329,8 @@ class _Run:
         self.touched = Touched()
         self.ahead: dict[str, _Parsed] = {}
         """Files read and parsed ahead, by path (see :meth:`_read_ahead`)."""
+        self.hashed: dict[str, str] = {}
+        """The SHA-256 of each file read, by path (see :meth:`_digest`)."""
         self._now: tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]] | None = None
         self._was = kinds
         """:func:`_kinds` of ``heads``."""
@@ -456,7 +461,12 @@ class _Run:
         data = read_bytes(self.paths, Path(path), limit, self.diagnostics)
         if data is None:
             return None
-        return hashlib.sha256(data).hexdigest(), data
+        return self._digest(path, data), data
+
+    def _digest(self, path: str, data: bytes) -> str:
+        """The SHA-256 of ``data``, the bytes just read of the file ``path``, kept in :attr:`hashed`."""
+        sha = self.hashed[path] = hashlib.sha256(data).hexdigest()
+        return sha
 
     def _bytes(self, path: str, limit: int, data: bytes | None) -> bytes | None:
         """The bytes of a file to read again. The fingerprint's hash is never
@@ -487,7 +497,7 @@ class _Run:
             return
         self.read[unit] = Read(record, tuple(problems))
         self.reread.add(unit)
-        self.new_heads[unit] = Head((hashlib.sha256(data).hexdigest(),), draft=getattr(record, "draft", False),
+        self.new_heads[unit] = Head((self._digest(path, data),), draft=getattr(record, "draft", False),
                                     read_warnings=_pack_problems(problems))
 
     def _read_sources(self, drop: Sequence[Any], drop_key: str) -> None:
@@ -562,8 +572,14 @@ class _Run:
         made = fork_map(parsed, range(len(summaries)), jobs=self.jobs, chunksize=32)
         for path, (summary, article) in zip(summaries, self.counted(READING, made, len(summaries)), strict=True):
             self.ahead[path] = summary
+            self._ahead_hashed(path, summary)
             if article is not None:
                 self.ahead[article[0]] = article[1]
+                self._ahead_hashed(*article)
+
+    def _ahead_hashed(self, path: str, parsed: _Parsed) -> None:
+        if parsed.sha is not None:
+            self.hashed[path] = parsed.sha
 
     def _source_article(self, summary: _Summary, seed: str, drop: Sequence[Any], drop_key: str) -> None:
         unit = summary.unit
@@ -588,7 +604,7 @@ class _Run:
             self.unarticled.append(summary.record())
             return
         blocks, article = parse_article(self.paths, Path(seed), data, drop)
-        self._source_parsed(summary, _Parsed(hashlib.sha256(data).hexdigest(), blocks, tuple(article)), drop_key)
+        self._source_parsed(summary, _Parsed(self._digest(seed, data), blocks, tuple(article)), drop_key)
 
     def _source_parsed(self, summary: _Summary, article: _Parsed, drop_key: str) -> None:
         """A source unit from its summary and its article as read and parsed."""
@@ -914,7 +930,7 @@ class _Summary:
         if record is None:
             run.diagnostics.extend(problems)
             return None
-        return cls(run, unit, hashlib.sha256(data).hexdigest(), record.file, record, tuple(problems))
+        return cls(run, unit, run._digest(path, data), record.file, record, tuple(problems))
 
     def _stored(self) -> Read:
         found: Read = self._run.read.previous[self.unit]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from generator import context, fingerprint, places, render
+from generator import context, fingerprint, memo, places, render
 from generator.build import BuildOptions, build, preview_builder
 from generator.errors import ContentError
 from generator.store import DamagedState, Store, state_path, state_salt
@@ -608,3 +608,66 @@ def test_a_source_date_edit_reorders_the_passages_of_its_actors_pages(
     assert tree_hash(site) == tree_hash(cold)
     assert 'data-cite="paris#p1"' in page.read_text(encoding="utf-8")
     assert 'data-cite="cairo#p2"' not in page.read_text(encoding="utf-8")
+
+
+def _listed(root: Path) -> fingerprint.Listed:
+    found = fingerprint.listed(root, places.builtin_templates(), {})
+    assert found is not None
+    return found
+
+
+def test_a_cold_builds_fingerprint_is_the_one_a_whole_pass_works_out(tmp_path: Path, user_cache: Path) -> None:
+    """A build with nothing remembered lists its inputs and hashes the bytes it
+    reads (``fingerprint.Listed``): the fingerprint it remembers is the one a
+    whole pass makes, and the next build finds nothing to do."""
+    root = write_briefing(tmp_path / "b")
+    old = time.time_ns() - 5_000_000_000
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(old, old))
+    out = tmp_path / "site"
+    build(BuildOptions(root=root, out=out, search=False))
+    store = Store.on_disk(state_path(memo.user_cache(), root, out), state_salt(), root)
+    try:
+        meta = store.table("meta")
+        table = fingerprint.Known.unpacked(meta.get("inputs"))
+        record = fingerprint.Record.unpacked(meta.get("record"))
+    finally:
+        store.close()
+    whole = fingerprint.inputs(root, places.builtin_templates(), _options(), None)
+    assert whole is not None and table is not None and record is not None
+    assert table.files == list(whole.files) and table.shas == list(whole.shas)
+    assert set(table.trust) == {"T"}, "a second old when listed: trusted next time"
+    assert record.key == whole.key
+    assert build(BuildOptions(root=root, out=out, search=False)).reused == build(
+        BuildOptions(root=root, out=out, search=False)).pages
+
+
+def test_a_file_saved_between_the_listing_and_the_read_is_looked_at_again(tmp_path: Path) -> None:
+    """The stats of a cold build's listing are taken before its files are read:
+    a file saved in between is remembered with its old stat and its new bytes'
+    hash, so the next pass sees the stat changed and hashes it again (never a
+    stale hash trusted); and a file saved within a second of the listing is
+    not trusted at all."""
+    root = write_briefing(tmp_path / "b")
+    old = time.time_ns() - 5_000_000_000
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(old, old))
+    fresh = root / "seeds" / "doha.txt"
+    _write(fresh, "Talks in Doha\nSaved just now.\n")
+    listed = _listed(root)
+    article = root / "seeds" / "cairo.txt"
+    article.write_text("Talks in Cairo\nSaved between the listing and the read.\n", encoding="utf-8")
+    read = {str(article): hashlib.sha256(article.read_bytes()).hexdigest()}  # what the build's update hashed
+    found = listed.hashed(read)
+    assert found is not None and found.table is not None
+    trust = dict(zip(found.table.files, found.table.trust, strict=True))
+    assert trust[str(fresh)] == "U" and trust[str(root / "content" / "briefing.yaml")] == "T"
+    again = _fingerprint(root, found.table, None)
+    assert str(article) in (again.looked_at or ())
+    assert again.hashes == _fingerprint(root, None, None).hashes
+
+
+def _options() -> dict[str, object]:
+    return fingerprint.covered(drafts=False, base_url=None, noindex=False, search=False, report=False)

@@ -499,6 +499,8 @@ def render_site(site: Site, options: BuildOptions, diagnostics: Diagnostics, cha
         with parallel.fork_call(lambda: _placed(*made_json(later=False))) as child:
             pages.remember(store, site_pages, keys, plan, made)
             store.write_ahead(pages.TABLES)  # a cold build's: written while it goes on
+            if isinstance(sink, output.Staging):
+                sink.link_spare_ahead(r.path for r in made)  # a first site's, while the child works
             files[_JSON], json_map = child.wait()
     else:
         pages.remember(store, site_pages, keys, plan, made)

@@ -241,6 +241,9 @@ class Staging:
         """Once committed: the :func:`identity` of the spare the next build may
         claim (the replaced site, or one made of links to the new site), if any."""
         self._later: list[Later] = []
+        self._spare_ahead: tuple[Path, set[str]] | None = None
+        """A first site's spare begun before the commit, and the files linked
+        into it (see :meth:`link_spare_ahead`)."""
 
     def __enter__(self) -> Staging:
         return self
@@ -319,6 +322,27 @@ class Staging:
         self._later.append(later)
         return later
 
+    def link_spare_ahead(self, files: Iterable[str]) -> None:
+        """Begin the spare of a first site (nothing in ``out`` yet: see
+        :meth:`commit`) with hard links to these files as staged, while the
+        build would only wait: for ``briefing.json``'s child, 0.55 s at 10,000
+        articles, about what the 10,600 links take, which the commit then
+        spent. The commit links the rest, and links again any of these that is
+        no longer the site's file (another inode); a spare is used only once
+        its manifest is in it, linked last. Never raises: what could not be
+        linked now is linked by the commit."""
+        if self._spare_ahead is not None or identity(self.out) is not None:
+            return
+        made = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            made.mkdir()
+        except OSError:
+            return
+        linked: set[str] = set()
+        self._spare_ahead = (made, linked)
+        with contextlib.suppress(OSError):
+            _link_files(self.path, files, made, linked)
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         try:
@@ -384,6 +408,10 @@ class Staging:
             raise OutputError(f"cannot write the site to {self.out}: {exc.strerror or exc}") from None
         self._close()
         remover = None
+        if replaced is not None and self._spare_ahead is not None:
+            # ``out`` was made by someone else meanwhile: its site is the spare now.
+            shutil.rmtree(self._spare_ahead[0], ignore_errors=True)
+            self._spare_ahead = None
         if replaced is not None:
             # ``self.path`` now holds the previous site: the next build's staging
             # folder, or deleted if another build already left one.
@@ -421,13 +449,16 @@ class Staging:
     def _make_spare(self, files: Iterable[str]) -> threading.Thread | None:
         """Start making the spare as a tree of hard links to the new site's files
         and its manifest (last); its identity is :attr:`spare` at once."""
-        made = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
-        try:
-            made.mkdir()
-        except OSError:
-            return None
+        if self._spare_ahead is not None:
+            (made, linked), self._spare_ahead = self._spare_ahead, None
+        else:
+            made, linked = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}", set()
+            try:
+                made.mkdir()
+            except OSError:
+                return None
         self.spare = identity(made)
-        worker = threading.Thread(target=_link_spare, args=(self.out, sorted(files), made),
+        worker = threading.Thread(target=_link_spare, args=(self.out, sorted(files), made, linked),
                                   name="briefing-make-spare")
         worker.start()
         return worker
@@ -454,6 +485,9 @@ class Staging:
             later.join()
         self._close()
         shutil.rmtree(self.path, ignore_errors=True)
+        if self._spare_ahead is not None:
+            shutil.rmtree(self._spare_ahead[0], ignore_errors=True)
+            self._spare_ahead = None
 
     def _close(self) -> None:
         if self._fd is not None:
@@ -675,27 +709,45 @@ def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
     return files
 
 
-def _link_spare(site: Path, files: Sequence[str], into: Path) -> None:
+def _link_spare(site: Path, files: Sequence[str], into: Path, linked: Collection[str] = ()) -> None:
     """Fill the folder ``into`` with hard links to ``files`` of ``site`` and its
     manifest, then make it the spare: in place of a spare of ours already there
     that no build could reuse, as a replaced site is kept (:func:`_keep_spare`).
-    A tree left without its manifest (a failed link, a killed build) is never
-    reused: it is removed instead."""
+    ``linked``: the files linked into it already (see ``Staging.link_spare_ahead``),
+    each kept only if it is still the site's file. A tree left without its
+    manifest (a failed link, a killed build) is never reused: it is removed instead."""
     base, dest = os.fspath(site), os.fspath(into)
-    folders = {""}
     try:
-        for rel in files:
-            folder = rel.rpartition("/")[0]
-            if folder not in folders:
-                os.makedirs(f"{dest}/{folder}", exist_ok=True)
-                folders.update(_parents([rel]))
-            os.link(f"{base}/{rel}", f"{dest}/{rel}")
+        wanted, kept = set(files), set()
+        for rel in linked:
+            if rel in wanted and os.path.samestat(os.stat(f"{base}/{rel}"), os.stat(f"{dest}/{rel}")):
+                kept.add(rel)
+            else:
+                os.unlink(f"{dest}/{rel}")  # no longer the site's file, or no longer in it
+                for folder in _folders(rel):
+                    with contextlib.suppress(OSError):  # not empty: still used
+                        os.rmdir(f"{dest}/{folder}")
+        _link_files(site, [rel for rel in files if rel not in kept], into, set())
         os.link(f"{base}/{MARKER}", f"{dest}/{MARKER}")
         unwanted = _keep_spare(into, site)
     except OSError:
         unwanted = into
     if unwanted is not None:
         shutil.rmtree(unwanted, ignore_errors=True)
+
+
+def _link_files(site: Path, files: Iterable[str], into: Path, linked: set[str]) -> None:
+    """Hard-link each of ``files`` of ``site`` into the folder ``into``, making
+    the folders it needs, adding each to ``linked`` once linked. Raises :class:`OSError`."""
+    base, dest = os.fspath(site), os.fspath(into)
+    folders = {""}
+    for rel in files:
+        folder = rel.rpartition("/")[0]
+        if folder not in folders:
+            os.makedirs(f"{dest}/{folder}", exist_ok=True)
+            folders.update(_parents([rel]))
+        os.link(f"{base}/{rel}", f"{dest}/{rel}")
+        linked.add(rel)
 
 
 def _keep_spare(previous: Path, out: Path) -> Path | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -568,3 +569,52 @@ def test_a_call_forked_off_gives_its_result_or_is_made_here() -> None:
     result = subprocess.run([sys.executable, "-c", _FORK_CALL], cwd=REPO, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_a_first_sites_spare_begun_before_the_commit_holds_the_sites_very_files(tmp_path: Path) -> None:
+    """A first site's spare is begun with links to its pages as staged, while the
+    build waits for ``briefing.json`` (``Staging.link_spare_ahead``); the commit
+    links the rest, and links again a page put anew since (another inode), so
+    every file of the spare is the site's own, its manifest last."""
+    out = tmp_path / "site"
+    with output.Staging(out) as staging:
+        files = staging.keep({})
+        files["a/index.html"] = staging.put("a/index.html", b"A")
+        files["b/index.html"] = staging.put("b/index.html", b"B")
+        files["gone/index.html"] = staging.put("gone/index.html", b"G")
+        staging.link_spare_ahead(["a/index.html", "b/index.html", "gone/index.html"])
+        files["b/index.html"] = staging.put_stream("b/index.html", [b"B, put anew"])
+        del files["gone/index.html"]  # and from the staged site: as a pruned file would be
+        (staging.path / "gone/index.html").unlink()
+        (staging.path / "gone").rmdir()
+        files["c.txt"] = staging.put("c.txt", b"C")
+        staging.commit(files)
+    spare = tmp_path / ".site.spare"
+    assert sorted(str(p.relative_to(spare)) for p in spare.rglob("*") if p.is_file()) == \
+        sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == \
+        [".briefing-site", "a/index.html", "b/index.html", "c.txt"]
+    for rel in (".briefing-site", "a/index.html", "b/index.html", "c.txt"):
+        assert os.path.samestat((spare / rel).stat(), (out / rel).stat()), rel
+    assert (spare / "b/index.html").read_bytes() == b"B, put anew"
+    assert not (spare / "gone").exists(), "the folder of a file the site no longer has"
+    assert _strays(out) == []
+
+
+def test_a_failed_first_build_leaves_no_spare_it_began(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    with pytest.raises(RuntimeError), output.Staging(out) as staging:
+        staging.put("a/index.html", b"A")
+        staging.link_spare_ahead(["a/index.html"])
+        raise RuntimeError("the build failed after its pages were rendered")
+    assert not out.exists() and not (tmp_path / ".site.spare").exists()
+    assert _strays(out) == []
+
+
+def test_a_first_site_rendered_on_the_workers_has_a_spare_of_its_very_files(large: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(root=large, out=out, search=False, jobs=2))
+    spare = tmp_path / ".site.spare"
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert len(files) > SOURCES and files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
+    assert all(os.path.samestat((out / rel).stat(), (spare / rel).stat()) for rel in files)
+    assert _strays(out) == []

@@ -325,9 +325,9 @@ class Staging:
     def link_spare_ahead(self, files: Iterable[str]) -> None:
         """Begin the spare of a first site (nothing in ``out`` yet: see
         :meth:`commit`) with hard links to these files as staged, while the
-        build would only wait: for ``briefing.json``'s child, 0.55 s at 10,000
-        articles, about what the 10,600 links take, which the commit then
-        spent. The commit links the rest, and links again any of these that is
+        build would only wait for ``briefing.json``'s child (0.55 s at 10,000
+        articles; the commit took 0.55 to 0.88 s for the 10,600 links, and
+        0.17 to 0.26 s now). The commit links the rest, and links again any of these that is
         no longer the site's file (another inode); a spare is used only once
         its manifest is in it, linked last. Never raises: what could not be
         linked now is linked by the commit."""

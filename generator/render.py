@@ -188,8 +188,8 @@ def environment(templates: TemplateSet, cache: Path | None = None) -> jinja2.Env
     )
 
 
-def template_keys(env: jinja2.Environment, memo: Memo, saved: MutableMapping[str, object] | None = None
-                  ) -> dict[str, bytes]:
+def template_keys(env: jinja2.Environment, memo: Memo, saved: MutableMapping[str, object] | None = None,
+                  offered: object = None) -> dict[str, bytes]:
     """For each template, a key for its source and the sources of every template it
     extends, imports or includes, transitively (as the loader finds them: a
     briefing's own template first). An edit to ``actor.html`` then re-renders the
@@ -197,20 +197,28 @@ def template_keys(env: jinja2.Environment, memo: Memo, saved: MutableMapping[str
     use any: its key covers them all. (``assets/`` holds files copied as they
     are, not templates.) ``saved`` keeps the keys for the next build, which
     finds them again without parsing any template if no template changed
-    (parsing them all took 0.1 s)."""
+    (parsing them all took 0.1 s). ``offered``: the entry :func:`prepared`
+    made, taken as a saved one is (and saved)."""
     loader = env.loader
     assert loader is not None
     names = [n for n in loader.list_templates() if not n.startswith("assets/")]
     sources = {name: loader.get_source(env, name)[0] for name in names}
     whole = digest(sorted(sources.items()))
-    known = saved.get("template-keys") if saved is not None else None
-    if isinstance(known, tuple) and len(known) == 2 and known[0] == whole:
-        found: dict[str, bytes] = known[1]
-        return found
+    known = saved.get(_KEYS_ENTRY) if saved is not None else None
+    for entry in (known, offered):
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == whole and isinstance(entry[1], dict):
+            if saved is not None and entry is not known:
+                saved[_KEYS_ENTRY] = entry
+            found: dict[str, bytes] = entry[1]
+            return found
     keys = _keys(env, memo, names, sources)
     if saved is not None:
-        saved["template-keys"] = (whole, keys)
+        saved[_KEYS_ENTRY] = (whole, keys)
     return keys
+
+
+_KEYS_ENTRY = "template-keys"
+"""Where :func:`template_keys` saves the keys, with the digest of the sources they are of."""
 
 
 def _keys(env: jinja2.Environment, memo: Memo, names: list[str], sources: dict[str, str]) -> dict[str, bytes]:
@@ -345,15 +353,34 @@ def forks(keys: Sequence[PageKey], jobs: int) -> bool:
 def _results(renderer: Renderer, keys: list[PageKey], jobs: int) -> Iterator[RenderResult]:
     if forks(keys, jobs):
         # Compile every template once, before the workers fork (not each worker
-        # on its own). One that does not compile is reported by its pages.
-        loader = renderer.env.loader
-        assert loader is not None
-        for name in (n for n in loader.list_templates() if not n.startswith("assets/")):
-            try:
-                renderer.env.get_template(name)
-            except jinja2.TemplateError:
-                continue
+        # on its own).
+        compile_all(renderer.env)
     return fork_map(renderer.render, keys, jobs=jobs, chunksize=_CHUNK, min_items=PARALLEL_MIN_PAGES)
+
+
+def compile_all(env: jinja2.Environment) -> None:
+    """Compile (or load from the bytecode cache) every template of ``env``; one
+    that does not compile is left for its pages to report."""
+    loader = env.loader
+    assert loader is not None
+    for name in (n for n in loader.list_templates() if not n.startswith("assets/")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue
+
+
+def prepared(templates: TemplateSet, cache: Path) -> object:
+    """What a first build needs of its templates, worked out ahead of it (by a
+    forked child while the build reads and resolves the briefing: see
+    ``build``): every template compiled into the bytecode ``cache``, and the
+    entry :func:`template_keys` saves, which the build's own call takes only
+    while the templates' sources are those it was made from."""
+    env = environment(templates, cache=cache)
+    saved: dict[str, object] = {}
+    template_keys(env, Memo(), saved)
+    compile_all(env)
+    return saved.get(_KEYS_ENTRY)
 
 
 def _error(exc: Exception, name: str, root: Path, message: str) -> Diagnostic:

@@ -88,3 +88,39 @@ def test_a_template_parsed_for_its_keys_is_not_parsed_again_to_compile(
     (tmp_path / "other.html").write_text("{{ 1 + 1 }}\n", encoding="utf-8")
     assert env.get_template("other.html").render() == "2\n"
     assert len(parsed) == 3
+
+
+def test_templates_prepared_ahead_are_neither_parsed_nor_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``render.prepared`` (what a first build's child works out while the build
+    reads the briefing): every template compiled into the bytecode cache, and
+    the keys, which the build takes only while the sources are those they were
+    made from, and then saves for the next build."""
+    folder, cache = tmp_path / "templates", tmp_path / "cache"
+    folder.mkdir()
+    (folder / "base.html").write_text("<main>{% block main %}{% endblock %}</main>\n", encoding="utf-8")
+    (folder / "page.html").write_text("{% extends 'base.html' %}{% block main %}{{ x.text }}{% endblock %}\n",
+                                      encoding="utf-8")
+    templates = render.TemplateSet(user=None, builtin=folder)
+    offered = render.prepared(templates, cache)
+    expected = render.template_keys(render.environment(templates), Memo())
+    parsed: list[str | None] = []
+    real = jinja2.parser.Parser.parse
+
+    def counted(self: jinja2.parser.Parser) -> jinja2.nodes.Template:
+        parsed.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(jinja2.parser.Parser, "parse", counted)
+    env = render.environment(templates, cache=cache)
+    saved: dict[str, object] = {}
+    keys = render.template_keys(env, Memo(), saved, offered=offered)
+    assert keys == expected and saved and parsed == []
+    assert env.get_template("page.html").render(x={"text": "<b>"}) == "<main>&lt;b&gt;</main>\n"
+    assert parsed == [], "loaded from the bytecode cache"
+    # A template edited since: the offered keys are not its, and are not taken.
+    (folder / "base.html").write_text("<body>{% block main %}{% endblock %}</body>\n", encoding="utf-8")
+    fresh = render.environment(templates, cache=cache)
+    again = render.template_keys(fresh, Memo(), {}, offered=offered)
+    assert again != keys and again == render.template_keys(render.environment(templates), Memo())
+    assert fresh.get_template("page.html").render(x={"text": "a"}) == "<body>a</body>\n"

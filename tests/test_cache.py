@@ -27,8 +27,11 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
 from generator import context, fingerprint, memo, places, render
 from generator.build import BuildOptions, build, preview_builder
-from generator.errors import ContentError
+from generator.errors import ContentError, Diagnostics
+from generator.load import BriefingPaths
+from generator.parallel import MIN_ITEMS
 from generator.store import DamagedState, Store, state_path, state_salt
+from generator.update import update
 from tests.helpers import run_cli, tree_hash, write_briefing
 
 # Each edit: (files to overlay, a page that must change).
@@ -671,3 +674,18 @@ def test_a_file_saved_between_the_listing_and_the_read_is_looked_at_again(tmp_pa
 
 def _options() -> dict[str, object]:
     return fingerprint.covered(drafts=False, base_url=None, noindex=False, search=False, report=False)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_cold_update_keeps_the_hash_of_every_file_it_read(tmp_path: Path, jobs: int) -> None:
+    """What a cold build's fingerprint is made of (``Update.hashed``): the SHA-256
+    of every summary, article and profile, read once, on the workers or not."""
+    root = write_briefing(tmp_path / "b")
+    for i in range(MIN_ITEMS + 4):  # enough summaries to be read on the workers
+        _write(root / "seeds" / f"extra-{i:03}.txt", f"Extra {i}\nA paragraph.\n")
+        _write(root / "content" / "sources" / f"extra-{i:03}.yaml", f"file: extra-{i:03}.txt\ntitle: Extra {i}\n")
+    result = update(BriefingPaths(root), Store.in_memory(), None, Diagnostics(), jobs=jobs)
+    assert result is not None
+    read = [p for folder in ("content", "seeds") for p in (root / folder).rglob("*")
+            if p.suffix in (".yaml", ".txt")]
+    assert result.hashed == {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in read}

@@ -65,11 +65,8 @@ def test_a_variables_attribute_is_compiled_as_a_key_lookup(tmp_path: Path) -> No
     assert env.from_string(source).render(rows=[{"text": "a"}, {"text": "b"}]) == "ab"
 
 
-def test_a_template_parsed_for_its_keys_is_not_parsed_again_to_compile(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>\n", encoding="utf-8")
-    (tmp_path / "page.html").write_text("{% extends 'base.html' %}{% block main %}{{ x.text }}{% endblock %}\n",
-                                        encoding="utf-8")
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names of the templates Jinja parses from now on, as it parses them."""
     parsed: list[str | None] = []
     real = jinja2.parser.Parser.parse
 
@@ -78,6 +75,15 @@ def test_a_template_parsed_for_its_keys_is_not_parsed_again_to_compile(
         return real(self)
 
     monkeypatch.setattr(jinja2.parser.Parser, "parse", counted)
+    return parsed
+
+
+def test_a_template_parsed_for_its_keys_is_not_parsed_again_to_compile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>\n", encoding="utf-8")
+    (tmp_path / "page.html").write_text("{% extends 'base.html' %}{% block main %}{{ x.text }}{% endblock %}\n",
+                                        encoding="utf-8")
+    parsed = _parses(monkeypatch)
     env = _env(tmp_path)
     keys = render.template_keys(env, Memo())
     assert keys["page.html"] != keys["base.html"]
@@ -104,14 +110,7 @@ def test_templates_prepared_ahead_are_neither_parsed_nor_compiled_again(
     templates = render.TemplateSet(user=None, builtin=folder)
     offered = render.prepared(templates, cache)
     expected = render.template_keys(render.environment(templates), Memo())
-    parsed: list[str | None] = []
-    real = jinja2.parser.Parser.parse
-
-    def counted(self: jinja2.parser.Parser) -> jinja2.nodes.Template:
-        parsed.append(self.name)
-        return real(self)
-
-    monkeypatch.setattr(jinja2.parser.Parser, "parse", counted)
+    parsed = _parses(monkeypatch)
     env = render.environment(templates, cache=cache)
     saved: dict[str, object] = {}
     keys = render.template_keys(env, Memo(), saved, offered=offered)

@@ -222,7 +222,7 @@ class Staging:
         self._previous_text = current_text if current is not None else None
         self._altered: set[str] = set()
         """Files of the current site changed since then (see :meth:`distrust`)."""
-        self.path = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+        self.path = _beside(out)
         self.recycled = _claim_spare(out, self.path, spare) if spare is not None else {}
         """SHA-256 by site path of the files already in the staging folder: the
         spare site it was made from (see the module doc), or nothing."""
@@ -333,10 +333,8 @@ class Staging:
         linked now is linked by the commit."""
         if self._spare_ahead is not None or identity(self.out) is not None:
             return
-        made = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
-        try:
-            made.mkdir()
-        except OSError:
+        made = _made_beside(self.out)
+        if made is None:
             return
         linked: set[str] = set()
         self._spare_ahead = (made, linked)
@@ -452,11 +450,10 @@ class Staging:
         if self._spare_ahead is not None:
             (made, linked), self._spare_ahead = self._spare_ahead, None
         else:
-            made, linked = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}", set()
-            try:
-                made.mkdir()
-            except OSError:
+            found, linked = _made_beside(self.out), set()
+            if found is None:
                 return None
+            made = found
         self.spare = identity(made)
         worker = threading.Thread(target=_link_spare, args=(self.out, sorted(files), made, linked),
                                   name="briefing-make-spare")
@@ -709,6 +706,22 @@ def _claim_spare(out: Path, staging: Path, trusted: Identity) -> dict[str, str]:
     return files
 
 
+def _beside(out: Path) -> Path:
+    """A new name beside ``out`` for a folder of this process (removed by
+    :func:`clean_strays` if the process dies with it there)."""
+    return out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def _made_beside(out: Path) -> Path | None:
+    """A new empty folder :func:`_beside` ``out``; None if it cannot be made."""
+    made = _beside(out)
+    try:
+        made.mkdir()
+    except OSError:
+        return None
+    return made
+
+
 def _link_spare(site: Path, files: Sequence[str], into: Path, linked: Collection[str] = ()) -> None:
     """Fill the folder ``into`` with hard links to ``files`` of ``site`` and its
     manifest, then make it the spare: in place of a spare of ours already there
@@ -764,7 +777,7 @@ def _keep_spare(previous: Path, out: Path) -> Path | None:
         return None
     if identity(spare) is None or not (spare / MARKER).is_file():
         return previous
-    aside = out.parent / f".{out.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+    aside = _beside(out)
     try:
         os.rename(spare, aside)
     except OSError:

@@ -197,6 +197,9 @@ def test_cited_paragraph_is_highlighted_when_reached(site: BuiltSite, browser: A
     page.goto(site.url("index.html"))
     page.locator("a.cite").first.click()
     fragment = href.split("#", 1)[1]
+    # The click loads the source's page: its body exists only once that is done.
+    page.wait_for_url(re.compile(f"#{re.escape(fragment)}$"))
+    page.wait_for_load_state("load")
     target = page.locator(f"#{fragment}")
     body_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert target.evaluate("e => getComputedStyle(e).backgroundColor") != body_bg
